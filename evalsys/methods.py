@@ -1,0 +1,48 @@
+"""Where each method family's registry lives, resolved lazily.
+
+The tree model validates method names (``method: eigenvector``, ``ri: saaty1980`` …) and the
+CLI offers them as choices.  Both ask here, so a method registered in its own module is
+picked up everywhere without a second list of names.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from evalsys._registry import Registry
+
+__all__ = ["FAMILIES", "check_name", "names", "registry"]
+
+FAMILIES: dict[str, tuple[str, str]] = {
+    "priority": ("evalsys.ahp", "PRIORITY_METHODS"),
+    "ri": ("evalsys.consistency", "RI_TABLES"),
+    "incomplete": ("evalsys.incomplete", "INCOMPLETE_METHODS"),
+    "aggregation": ("evalsys.group", "AGGREGATIONS"),
+    "fuzzy_ahp": ("evalsys.fuzzy_ahp", "FUZZY_AHP_METHODS"),
+    "defuzzifier": ("evalsys.fuzzy_ahp", "DEFUZZIFIERS"),
+    "objective": ("evalsys.objective", "OBJECTIVE_METHODS"),
+    "combination": ("evalsys.objective", "COMBINATIONS"),
+    "normalizer": ("evalsys.normalize", "NORMALIZERS"),
+    "membership": ("evalsys.membership", "MEMBERSHIPS"),
+    "operator": ("evalsys.fce", "OPERATORS"),
+    "mcda": ("evalsys.mcda", "MCDA_METHODS"),
+}
+"""family → (module, registry attribute)."""
+
+
+def registry(family: str) -> Registry[Any]:
+    """Return the registry of ``family`` (imports its module on first use)."""
+    module, attr = FAMILIES[family]
+    reg: Registry[Any] = getattr(importlib.import_module(module), attr)
+    return reg
+
+
+def names(family: str) -> tuple[str, ...]:
+    """Valid canonical names of ``family``."""
+    return registry(family).names()
+
+
+def check_name(family: str, name: str) -> str:
+    """Return the canonical name; raise UnknownMethodError listing the valid names."""
+    return registry(family).canonical(name)
