@@ -126,11 +126,13 @@ def _validation_message(exc: ValidationError) -> tuple[str, tuple[str | int, ...
     elif err["type"] == "union_tag_invalid":
         ctx = err.get("ctx", {})
         msg = (
-            f"unknown {ctx.get('discriminator', 'type')} {ctx.get('tag')}; "
+            f"unknown {str(ctx.get('discriminator', 'type')).strip(chr(39))} "
+            f"'{ctx.get('tag')}'; "
             f"valid: {ctx.get('expected_tags')}"
         )
     elif err["type"] == "union_tag_not_found":
-        msg = f"missing {err.get('ctx', {}).get('discriminator', 'type')}"
+        disc = str(err.get("ctx", {}).get("discriminator", "type")).strip("'")
+        msg = f"missing field '{disc}'"
     extra = len(exc.errors()) - 1
     text = f"{field}: {msg}" if field else msg
     if extra > 0:

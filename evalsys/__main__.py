@@ -1,0 +1,5 @@
+"""``python -m evalsys`` runs the command line."""
+
+from evalsys.cli import main
+
+main()
