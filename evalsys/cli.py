@@ -156,6 +156,481 @@ def sample_data(
     typer.echo(f"wrote {n} entities × {table.num_columns} columns to {output}")
 
 
+# ------------------------------------------------------------------ weighting
+
+
+def _fmt(x: float | None, digits: int = 4) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+@app.command()
+def weights(
+    tree: TreeArg,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Entity data, needed only for objective/combined weights."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Derive local and global weights of every node, with each matrix's CR."""
+    from evalsys.compiled import compile_tree
+    from evalsys.io import load_tree
+    from evalsys.weighting import tree_weights
+
+    spec = load_tree(tree)
+    compiled = compile_tree(spec)
+    util = None
+    if data is not None:
+        from evalsys.data import indicator_data
+        from evalsys.evaluate import leaf_plan, utilities
+        from evalsys.tables import read_table
+
+        d = indicator_data(compiled, read_table(data))
+        util = utilities(leaf_plan(compiled), d.values, d.votes, compiled.n_grades)
+    tw = tree_weights(compiled, util)
+    if as_json:
+        _emit_json(tw.to_dict())
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    con = _console()
+    table = Table(title=f"Weights of {spec.name} ({spec.id})", show_lines=False)
+    for col in ("node", "name", "local", "global", "derived by", "CR"):
+        table.add_column(col, justify="right" if col in ("local", "global", "CR") else "left")
+    by_parent = {nw.node_id: nw for nw in tw.nodes}
+    idx = compiled.index
+
+    def walk(nid: str, depth: int) -> None:
+        i = idx[nid]
+        nw = by_parent.get(nid)
+        cr = ""
+        how = ""
+        if nw is not None:
+            how = nw.method
+            if nw.cr is not None:
+                ok = "✓" if nw.consistent else "✗"
+                cr = f"{nw.cr:.4f} {ok}"
+        table.add_row(
+            "  " * depth + escape(nid), escape(spec.node(nid).name),
+            f"{tw.local[i]:.4f}", f"{tw.global_weights[i]:.4f}", escape(how), cr,
+        )
+        for c in compiled.children(i):
+            walk(compiled.node_ids[c], depth + 1)
+
+    walk(compiled.node_ids[0], 0)
+    con.print(table)
+    for nw in tw.nodes:
+        if nw.cr is not None:
+            con.print(
+                f"{escape(nw.node_id)}: λmax={_fmt(nw.lambda_max)} CI={_fmt(nw.ci)} "
+                f"CR={_fmt(nw.cr)} (RI {nw.ri_table}={_fmt(nw.ri, 4)}, threshold "
+                f"{nw.threshold:g}) {'consistent' if nw.consistent else 'NOT consistent'}"
+            )
+    for lv in tw.levels:
+        con.print(
+            f"hierarchical CR at depth {lv.depth}: {lv.cr:.4f} "
+            f"({'consistent' if lv.consistent else 'NOT consistent'})"
+        )
+
+
+def _read_matrix_file(path: Path) -> tuple[Any, list[str] | None]:
+    from evalsys.errors import MatrixError
+
+    if not path.exists():
+        raise MatrixError("no such file", file=str(path))
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        raise MatrixError("file is empty", file=str(path))
+    labels: list[str] | None = None
+    if path.suffix.lower() == ".json":
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise MatrixError(f"malformed JSON: {exc.msg}", file=str(path),
+                              line=exc.lineno) from None
+        if isinstance(obj, dict):
+            labels = obj.get("criteria") or obj.get("labels")
+            obj = obj.get("matrix")
+            if obj is None:
+                raise MatrixError("JSON object needs a 'matrix' key", file=str(path))
+        return obj, labels
+    import csv
+    import io as _io
+    from fractions import Fraction
+
+    rows = [r for r in csv.reader(_io.StringIO(text)) if any(c.strip() for c in r)]
+
+    def is_num(tok: str) -> bool:
+        try:
+            Fraction(tok.strip())
+        except (ValueError, ZeroDivisionError):
+            return False
+        return True
+
+    if rows and not all(is_num(c) for c in rows[0] if c.strip()):
+        labels = [c.strip() for c in rows[0] if c.strip()]
+        rows = rows[1:]
+    if rows and all(not is_num(r[0]) for r in rows):
+        labels = labels or [r[0].strip() for r in rows]
+        rows = [r[1:] for r in rows]
+    return [[c.strip() for c in r] for r in rows], labels
+
+
+@app.command()
+def ahp(
+    matrix_file: Annotated[Path, typer.Argument(help="CSV or JSON pairwise matrix.")],
+    method: Annotated[str, typer.Option(help="Priority method.")] = "eigenvector",
+    ri: Annotated[str, typer.Option(help="Random-index table.")] = "saaty1980",
+    threshold: Annotated[float, typer.Option(help="CR threshold.")] = 0.10,
+    max_changes: Annotated[int, typer.Option(help="Most judgments a repair may change.")] = 3,
+    as_json: JsonOpt = False,
+) -> None:
+    """Weights and consistency of one pairwise matrix, with diagnosis and suggested repair."""
+    from evalsys.ahp import ahp_priorities, parse_matrix
+    from evalsys.consistency import diagnose, gci, koczkodaj, suggest_repair
+
+    raw, labels = _read_matrix_file(matrix_file)
+    try:
+        a = parse_matrix(raw)
+        r = ahp_priorities(a, method=method, ri=ri, threshold=threshold)
+    except Exception as exc:
+        from evalsys.errors import EvalsysError
+
+        if isinstance(exc, EvalsysError):
+            raise exc.with_context(file=str(matrix_file)) from None
+        raise
+    n = r.n
+    names = labels if labels and len(labels) == n else [f"C{i + 1}" for i in range(n)]
+    diag = diagnose(a, method=method, ri=ri, threshold=threshold)
+    repair = None if r.consistent else suggest_repair(
+        a, threshold=threshold, max_changes=max_changes, method=method, ri=ri)
+    g = float(gci(a)) if n >= 3 else None
+    k = float(koczkodaj(a)) if n >= 3 else None
+    out: dict[str, Any] = {
+        "criteria": names,
+        "weights": [float(w) for w in r.weights],
+        "lambda_max": float(r.lambda_max), "ci": float(r.ci), "cr": float(r.cr),
+        "ri": r.ri, "ri_table": r.ri_table, "threshold": r.threshold,
+        "consistent": bool(r.consistent), "method": r.method, "gci": g, "koczkodaj": k,
+        "diagnosis": [
+            {"row": names[d.i], "col": names[d.j], "value": d.value, "implied": d.implied,
+             "epsilon": d.epsilon, "share": d.share}
+            for d in diag.judgments[:5]
+        ],
+        "intransitive_triads": [[names[x] for x in t] for t in diag.intransitive_triads],
+        "repair": None if repair is None else {
+            "changes": [{"row": names[c.i], "col": names[c.j], "old": c.old, "new": c.new}
+                        for c in repair.changes],
+            "cr_after": repair.cr_after, "consistent": repair.consistent,
+            "weights_after": [float(w) for w in repair.weights],
+        },
+    }
+    if as_json:
+        _emit_json(out)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    con = _console()
+    t = Table(title=f"AHP priorities ({r.method})")
+    t.add_column("criterion")
+    t.add_column("weight", justify="right")
+    for nm, w in zip(names, r.weights, strict=True):
+        t.add_row(escape(nm), f"{w:.4f}")
+    con.print(t)
+    verdict = "consistent" if r.consistent else "NOT consistent"
+    con.print(f"λmax = {r.lambda_max:.4f}   CI = {r.ci:.4f}   CR = {r.cr:.4f}   "
+              f"(RI {r.ri_table}: {r.ri:.4f}, threshold {r.threshold:g}) → {verdict}")
+    if g is not None:
+        con.print(f"GCI = {g:.4f}   Koczkodaj index = {k:.4f}")
+    if diag.intransitive_triads:
+        for tri in diag.intransitive_triads:
+            a_, b_, c_ = (names[x] for x in tri)
+            con.print(f"[red]ordinal inconsistency[/red]: {escape(a_)} ≻ {escape(b_)} ≻ "
+                      f"{escape(c_)} ≻ {escape(a_)}")
+    con.print("most inconsistent judgments (ε = a_ij·w_j/w_i; 1 is perfect):")
+    for d in diag.judgments[:3]:
+        con.print(f"  {escape(names[d.i])} vs {escape(names[d.j])}: {_frac(d.value)} "
+                  f"(priorities imply {d.implied:.3f}, ε = {d.epsilon:.3f}, "
+                  f"{d.share:.0%} of squared log error)")
+    if repair is not None:
+        if repair.changes:
+            con.print("suggested repair (not applied):")
+            for c in repair.changes:
+                con.print(f"  set {escape(names[c.i])} vs {escape(names[c.j])} from "
+                          f"{_frac(c.old)} to {_frac(c.new)}")
+            con.print(f"  → CR {repair.cr_before:.4f} → {repair.cr_after:.4f}"
+                      + ("" if repair.consistent else " (still above the threshold)"))
+
+
+def _frac(x: float) -> str:
+    from fractions import Fraction
+
+    f = Fraction(x).limit_denominator(9)
+    if abs(float(f) - x) < 1e-9:
+        return str(f)
+    return f"{x:.4g}"
+
+
+@app.command()
+def group(
+    files: Annotated[list[Path], typer.Argument(help="One matrix file (CSV/JSON) per expert.")],
+    aggregation: Annotated[str, typer.Option(help="aij, aip_geometric, aip_arithmetic.")] = "aij",
+    expert_weights: Annotated[
+        str | None, typer.Option("--expert-weights", help="Comma-separated, one per file.")
+    ] = None,
+    method: Annotated[str, typer.Option(help="Priority method.")] = "eigenvector",
+    ri: Annotated[str, typer.Option(help="Random-index table.")] = "saaty1980",
+    cr_max: Annotated[
+        float | None, typer.Option(help="Screen out experts with CR >= this.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Group AHP: aggregate several experts' matrices, with per-expert CR and agreement."""
+    from evalsys.ahp import parse_matrix
+    from evalsys.errors import MatrixError
+    from evalsys.group import group_priorities
+
+    mats = []
+    labels = None
+    for f in files:
+        raw, lab = _read_matrix_file(f)
+        try:
+            mats.append(parse_matrix(raw))
+        except MatrixError as exc:
+            raise exc.with_context(file=str(f)) from None
+        labels = labels or lab
+    if len({m.shape for m in mats}) > 1:
+        raise MatrixError("expert matrices differ in size: " + ", ".join(
+            f"{f}: {m.shape[0]}x{m.shape[1]}" for f, m in zip(files, mats, strict=True)))
+    ew = None
+    if expert_weights is not None:
+        try:
+            ew = [float(x) for x in expert_weights.split(",")]
+        except ValueError:
+            raise typer.BadParameter("expert weights must be numbers",
+                                     param_hint="--expert-weights") from None
+        if len(ew) != len(files):
+            raise typer.BadParameter(f"{len(ew)} weights for {len(files)} files",
+                                     param_hint="--expert-weights")
+    import numpy as np
+
+    g = group_priorities(np.stack(mats), ew, aggregation=aggregation, method=method, ri=ri,
+                         cr_max=cr_max)
+    n = mats[0].shape[0]
+    names = labels if labels and len(labels) == n else [f"C{i + 1}" for i in range(n)]
+    out = {
+        "criteria": names, "weights": [float(w) for w in g.weights],
+        "aggregation": g.aggregation, "method": g.method, "ri_table": g.ri_table,
+        "group_cr": g.group_cr, "experts": [str(f) for f in files],
+        "expert_cr": [float(x) for x in g.expert_cr],
+        "used_weights": [float(x) for x in g.used_weights],
+        "screened_out": [str(files[i]) for i in g.screened_out],
+        "kendall_w": g.kendall_w,
+        "saaty_compatibility": [float(x) for x in g.saaty_compatibility],
+    }
+    if as_json:
+        _emit_json(out)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    con = _console()
+    t = Table(title=f"Group priorities ({g.aggregation}, {g.method})")
+    t.add_column("criterion")
+    t.add_column("group weight", justify="right")
+    for k, f in enumerate(files):
+        t.add_column(escape(Path(f).stem), justify="right")
+    for i, nm in enumerate(names):
+        t.add_row(escape(nm), f"{g.weights[i]:.4f}",
+                  *(f"{g.expert_priorities[k, i]:.4f}" for k in range(len(files))))
+    con.print(t)
+    for k, f in enumerate(files):
+        flag = " (screened out)" if k in g.screened_out else ""
+        con.print(f"{escape(str(f))}: CR {g.expert_cr[k]:.4f}, weight {g.used_weights[k]:.3f}, "
+                  f"compatibility S {g.saaty_compatibility[k]:.4f}{flag}")
+    if g.group_cr is not None:
+        con.print(f"group matrix CR {g.group_cr:.4f}")
+    if g.kendall_w is not None:
+        con.print(f"Kendall's W (agreement of the experts' rankings): {g.kendall_w:.4f}")
+
+
+@app.command("ri-simulate")
+def ri_simulate_cmd(
+    n: Annotated[int, typer.Argument(min=1, help="Matrix order.")],
+    samples: Annotated[int, typer.Option(min=1, help="Random matrices.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Monte Carlo random index: mean CI of random reciprocal Saaty-scale matrices."""
+    from evalsys.consistency import ri_simulate
+
+    value = ri_simulate(n, samples, seed=seed)
+    if as_json:
+        _emit_json({"n": n, "samples": samples, "seed": seed, "ri": value})
+    else:
+        typer.echo(f"RI({n}) = {value:.4f}  ({samples} samples, seed {seed})")
+
+
+# -------------------------------------------------------------------- scoring
+
+
+def _score(tree: str, data: Path | str, method: str, operator: str, missing: str,
+           id_column: str) -> Any:
+    from evalsys.compiled import compile_tree
+    from evalsys.data import indicator_data
+    from evalsys.evaluate import score_entities
+    from evalsys.io import load_tree
+    from evalsys.tables import read_table
+
+    spec = load_tree(tree)
+    compiled = compile_tree(spec)
+    table = read_table(data)
+    d = indicator_data(compiled, table, id_column=id_column, missing=missing)  # type: ignore[arg-type]
+    return compiled, score_entities(compiled, d, method=method, operator=operator)
+
+
+def _summary(res: Any) -> dict[str, Any]:
+    import numpy as np
+
+    out: dict[str, Any] = {
+        "tree": res.tree_id, "method": res.method, "operator": res.operator,
+        "entities": res.n_entities, "skipped": [
+            {"row": s.row, "entity_id": s.entity_id, "reason": s.reason} for s in res.skipped],
+        "ignored_columns": list(res.ignored_columns),
+        "score": {"mean": float(np.mean(res.score)), "median": float(np.median(res.score)),
+                  "min": float(np.min(res.score)), "max": float(np.max(res.score))},
+        "evalsys_version": res.version,
+        "weights_consistent": res.weights.all_consistent,
+    }
+    if res.grade is not None:
+        counts = np.bincount(res.grade, minlength=len(res.grade_ids))
+        out["grades"] = {gid: int(c) for gid, c in zip(res.grade_ids, counts, strict=True)}
+        out["low_validity"] = int((res.validity < 0.5).sum())
+    return out
+
+
+@app.command()
+def score(
+    tree: TreeArg,
+    data: Annotated[Path, typer.Argument(help="Entity data: CSV, Parquet, JSON or XLSX.")],
+    output: Annotated[Path, typer.Option("-o", "--output",
+                                         help="Output file; format by extension.")],
+    method: Annotated[str, typer.Option(help="fce, weighted_sum, topsis or grey.")] = "fce",
+    operator: Annotated[str, typer.Option(
+        help="Fuzzy operator: weighted_average, min_max, product_max, min_bounded_sum."
+    )] = "weighted_average",
+    missing: Annotated[str, typer.Option(help="reject, skip or renormalize.")] = "reject",
+    id_column: Annotated[str, typer.Option(help="Entity id column.")] = "entity_id",
+    memberships: Annotated[bool, typer.Option(help="Also write membership vectors B.")] = False,
+    contributions: Annotated[bool, typer.Option(help="Also write contributions.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Score every entity: scores, grades, dimension scores, ranks (written atomically)."""
+    import warnings
+
+    from evalsys.errors import ValidityWarning
+    from evalsys.tables import table_from_columns, write_table
+
+    if output.exists() and output.resolve() == data.resolve():
+        raise typer.BadParameter("output would overwrite the input data", param_hint="-o")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ValidityWarning)  # counted in the summary instead
+        _, res = _score(tree, data, method, operator, missing, id_column)
+    write_table(table_from_columns(res.to_columns(memberships=memberships,
+                                                  contributions=contributions)),
+                output, inputs=(data,))
+    summ = _summary(res) | {"output": str(output)}
+    if as_json:
+        _emit_json(summ)
+        return
+    typer.echo(f"scored {res.n_entities} entities of {res.tree_id} with {res.method}"
+               + (f" ({res.operator})" if res.operator else "") + f" → {output}")
+    if "grades" in summ:
+        typer.echo("grades: " + ", ".join(
+            f"{name} {summ['grades'][gid]}" for gid, name in
+            zip(res.grade_ids, res.grade_names, strict=True)))
+        if summ["low_validity"]:
+            typer.echo(f"{summ['low_validity']} grades have a low validity index (< 0.5)")
+    for s_ in res.skipped[:10]:
+        typer.echo(f"skipped row {s_.row} ({s_.entity_id}): {s_.reason}")
+    if len(res.skipped) > 10:
+        typer.echo(f"… and {len(res.skipped) - 10} more skipped")
+    if res.ignored_columns:
+        typer.echo(f"ignored columns: {', '.join(res.ignored_columns)}")
+
+
+@app.command()
+def demo(
+    as_json: JsonOpt = False,
+) -> None:
+    """Weights → scores → grades for the shipped sample merchants on the shipped tree."""
+    import warnings
+
+    import numpy as np
+
+    from evalsys.errors import ValidityWarning
+    from evalsys.io import shipped_path
+
+    sample = shipped_path("samples", "ecommerce_merchants.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ValidityWarning)
+        compiled, res = _score("ecommerce_service", sample, "fce", "weighted_average",
+                               "reject", "entity_id")
+    summ = _summary(res)
+    order = np.argsort(res.rank, kind="stable")
+    weakest = np.argmin(res.dimension_score, axis=1)
+    picks = [*order[:5], *order[-5:]]
+    if as_json:
+        summ["top"] = [str(res.entity_ids[i]) for i in order[:5]]
+        summ["bottom"] = [str(res.entity_ids[i]) for i in order[-5:]]
+        _emit_json(summ)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    con = _console()
+    spec = compiled.spec
+    con.print(f"[bold]{escape(spec.name)}[/bold] — {len(spec.leaves())} indicators in "
+              f"{len(res.dimension_ids)} dimensions; {res.n_entities} sample merchants "
+              f"({escape(str(sample.name))})")
+    wt = Table(title="Dimension weights (AHP, illustrative judgments)")
+    wt.add_column("dimension")
+    wt.add_column("weight", justify="right")
+    wt.add_column("CR", justify="right")
+    for did, name in zip(res.dimension_ids, res.dimension_names, strict=True):
+        nw = res.weights.node(did)
+        i = compiled.index[did]
+        wt.add_row(escape(name), f"{res.weights.global_weights[i]:.4f}",
+                   "—" if nw.cr is None else f"{nw.cr:.4f}")
+    root_nw = res.weights.node(compiled.node_ids[0])
+    con.print(wt)
+    con.print(f"root judgments: CR {root_nw.cr:.4f} ({root_nw.ri_table}); all matrices "
+              f"consistent: {res.weights.all_consistent}")
+    gt = Table(title="Grades (maximum membership, fuzzy comprehensive evaluation M(·,+))")
+    gt.add_column("grade")
+    gt.add_column("merchants", justify="right")
+    gt.add_column("share", justify="right")
+    counts = np.bincount(res.grade, minlength=len(res.grade_ids))
+    for name, c in zip(res.grade_names, counts, strict=True):
+        gt.add_row(name, str(int(c)), f"{c / res.n_entities:.1%}")
+    con.print(gt)
+    mt = Table(title="Top and bottom merchants")
+    for col in ("rank", "merchant", "score", "grade", "validity", "weakest dimension"):
+        mt.add_column(col, justify="right" if col in ("rank", "score", "validity") else "left")
+    for k, i in enumerate(picks):
+        if k == 5:
+            mt.add_section()
+        d = int(weakest[i])
+        mt.add_row(str(res.rank[i]), escape(str(res.entity_ids[i])), f"{res.score[i]:.2f}",
+                   res.grade_names[res.grade[i]], f"{res.validity[i]:.2f}",
+                   f"{escape(res.dimension_names[d])} ({res.dimension_score[i, d]:.1f})")
+    con.print(mt)
+    con.print(f"mean score {summ['score']['mean']:.2f} (grade scores "
+              + "/".join(f"{g.score:g}" for g in spec.grades) + f"); evalsys {res.version}")
+
+
 def main() -> None:
     """Console entry point: run the app; bad input → one message and exit code 1."""
     from evalsys.errors import EvalsysError

@@ -51,7 +51,7 @@ class Level:
         return a
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class CompiledTree:
     """Arrays describing the tree's structure (read-only).
 

@@ -443,7 +443,12 @@ class RatingNode(_IndicatorBase):
 
 
 class ChecklistNode(_IndicatorBase):
-    """A yes/no checklist; data give the count or share of items met."""
+    """A yes/no checklist; data give the count or share of items met.
+
+    A ``membership`` of a checklist always applies to the *share* of items met, in [0, 1],
+    also when the data give the count (``input: count``); the default is evenly spaced
+    points from 1 (best grade) to 0.
+    """
 
     kind: Literal["checklist"]
     items: tuple[str, ...] = Field(min_length=1)
@@ -730,19 +735,27 @@ def check_tree(spec: TreeSpec) -> None:
             "parent",
         )
 
+    for i, n in enumerate(spec.nodes):
+        if isinstance(n, DimensionNode) and graph.out_degree(n.id) == 0:
+            raise _err("dimension has no children", i, n.id, "kind")
     grades = len(spec.grades)
     for i, n in enumerate(spec.nodes):
         if isinstance(n, DimensionNode):
-            kids = [str(c) for c in graph.successors(n.id)]
-            if not kids:
-                raise _err("dimension has no children", i, n.id, "kind")
-            # file order of children
-            kids.sort(key=index.__getitem__)
+            # children in file order
+            kids = sorted((str(c) for c in graph.successors(n.id)), key=index.__getitem__)
             try:
                 _check_weights(n.weights, kids, i, n.id, ("dimension", "weights"))
             except UnknownMethodError as exc:
                 raise _err(exc.message, i, n.id, "dimension", "weights") from None
         else:
+            for k, std in enumerate(n.standards):
+                unit = getattr(n, "unit", None)
+                if unit is not None and std.unit != unit:
+                    raise _err(
+                        f"standard is in '{std.unit}' but the indicator is measured in "
+                        f"'{unit}' (convert the limit; units are not converted implicitly)",
+                        i, n.id, n.kind, "standards", k, "unit",
+                    )
             m = n.membership
             if m is not None and _membership_size(m) != grades:
                 raise _err(
