@@ -47,9 +47,10 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 _T = TypeVar("_T", bound=np.generic)
 
-#: Relative tolerance of the reciprocity check ``a_ji == (1/u_ij, 1/m_ij, 1/l_ij)``; 1e-3
-#: accepts judgments typed with three decimals (``0.333`` for ``1/3``), not two.
-RECIPROCAL_RTOL = 1e-3
+#: Relative tolerance of the reciprocity check ``a_ji == (1/u_ij, 1/m_ij, 1/l_ij)``; the
+#: same 1e-2 as :data:`evalsys.ahp.RECIPROCAL_RTOL`, which admits fractions printed with
+#: three significant digits (``0.333`` for 1/3) but not two (``0.14`` for 1/7).
+RECIPROCAL_RTOL = 1e-2
 
 #: Defuzzifier: ``(..., 3) TFNs -> (...)`` crisp values.
 Defuzzifier = Callable[[FloatArray], FloatArray]
@@ -192,8 +193,8 @@ def fuzzify(matrix: npt.ArrayLike, scale: str = "saaty_pm1") -> FloatArray:
     References
     ----------
     .. [1] Sun, C.-C. (2010). A performance evaluation model by integrating fuzzy AHP and
-       fuzzy TOPSIS methods. *Expert Systems with Applications*, 37(12), 7745–7754
-       (Table 1, triangular fuzzy conversion scale).
+       fuzzy TOPSIS methods. *Expert Systems with Applications*, 37(12), 7745–7754 (one of
+       many applications using a triangular conversion scale of this form).
 
     Examples
     --------
@@ -209,6 +210,8 @@ def fuzzify(matrix: npt.ArrayLike, scale: str = "saaty_pm1") -> FloatArray:
     at = np.swapaxes(a, -1, -2)
     if not np.allclose(a * at, 1.0, rtol=RECIPROCAL_RTOL, atol=0.0):
         raise MatrixError("crisp matrix is not reciprocal: a_ji must equal 1/a_ij")
+    a = np.sqrt(a / at)  # exactly reciprocal (no-op for exact input)
+    at = np.swapaxes(a, -1, -2)
     upper = a >= 1.0
     tfn_up = scale_fn(np.where(upper, a, 1.0))
     tfn_from_t = scale_fn(np.where(upper, 1.0, at))
@@ -221,14 +224,20 @@ def fuzzify(matrix: npt.ArrayLike, scale: str = "saaty_pm1") -> FloatArray:
 
 
 def _parse(obj: npt.ArrayLike) -> FloatArray:
-    arr = np.asarray(obj)
-    if arr.dtype.kind in "USO":
-        flat = [float(Fraction(str(v).strip())) for v in arr.ravel()]
-        return np.asarray(flat, dtype=np.float64).reshape(arr.shape)
+    """Numbers or fraction strings (``"1/3"``) to float64; raise MatrixError otherwise."""
     try:
-        return np.asarray(arr, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise MatrixError(f"judgments must be numbers: {exc}") from exc
+        arr = np.asarray(obj)
+    except ValueError as exc:  # ragged nested lists
+        raise MatrixError(f"judgment rows have unequal lengths ({exc})") from None
+    if arr.dtype.kind in "USO":
+        try:  # boundary parsing of text entries, not a kernel
+            flat = [float(Fraction(str(v).strip())) for v in arr.ravel()]
+        except (ValueError, ZeroDivisionError) as exc:
+            raise MatrixError(f"judgments must be numbers or fractions like '1/3': {exc}") from None
+        return np.asarray(flat, dtype=np.float64).reshape(arr.shape)
+    if arr.dtype.kind not in "iuf":
+        raise MatrixError(f"judgments must be numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64)
 
 
 def validate_tfn_matrix(tfn: npt.ArrayLike) -> FloatArray:
@@ -242,7 +251,11 @@ def validate_tfn_matrix(tfn: npt.ArrayLike) -> FloatArray:
     Returns
     -------
     numpy.ndarray
-        The validated float array.
+        The validated float array, made exactly reciprocal: each TFN is replaced by the
+        componentwise geometric mean of itself and the reciprocal of its mirror,
+        ``l_ij <- sqrt(l_ij / u_ji)``, ``m_ij <- sqrt(m_ij / m_ji)``,
+        ``u_ij <- sqrt(u_ij / l_ji)`` (a no-op for exactly reciprocal input; it keeps
+        ``l <= m <= u``), so printed fractions do not leak rounding into the kernels.
 
     Raises
     ------
@@ -251,10 +264,7 @@ def validate_tfn_matrix(tfn: npt.ArrayLike) -> FloatArray:
         other than ``(1, 1, 1)``, or ``a_ji != (1/u_ij, 1/m_ij, 1/l_ij)`` (relative
         tolerance :data:`RECIPROCAL_RTOL`).  The message names the first offending cell.
     """
-    try:
-        a = _parse(tfn)
-    except (ValueError, ZeroDivisionError) as exc:
-        raise MatrixError(f"judgments must be numbers or fractions: {exc}") from exc
+    a = _parse(tfn)
     if a.ndim < 3 or a.shape[-1] != 3 or a.shape[-2] != a.shape[-3]:
         raise MatrixError(f"a triangular fuzzy matrix must be (..., n, n, 3); got {a.shape}")
     if a.shape[-2] < 1:
@@ -283,7 +293,9 @@ def validate_tfn_matrix(tfn: npt.ArrayLike) -> FloatArray:
             f"fuzzy matrix is not reciprocal at cell {first(np.asarray(~ok))}: a_ji must be "
             "(1/u_ij, 1/m_ij, 1/l_ij); write judgments as fractions such as '1/3'"
         )
-    return a
+    out: FloatArray = np.sqrt(a * recip)
+    out[..., np.arange(n), np.arange(n), :] = 1.0
+    return out
 
 
 # ----------------------------------------------------------------------------- kernels
