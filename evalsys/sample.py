@@ -61,7 +61,7 @@ def _quantitative(
     leaf: QuantitativeNode, z: npt.NDArray[np.float64], rng: np.random.Generator
 ) -> npt.NDArray[np.float64]:
     n = z.size
-    noise = 0.6 * z + 0.8 * rng.standard_normal(n)  # corr(value, quality) = 0.6
+    noise = 0.6 * z + 0.8 * rng.standard_normal(n)  # corr(goodness, quality z) = 0.6
     lo_r, hi_r = leaf.range if leaf.range is not None else (None, None)
     if leaf.direction in ("target", "interval"):
         centre = leaf.target if leaf.direction == "target" else sum(leaf.interval or (0, 0)) / 2
@@ -74,13 +74,13 @@ def _quantitative(
             # bounded benefit (a rate): the shortfall from the top of the range is log-normal
             short_best, short_worst = hi_r - best, hi_r - worst
             short_best = max(short_best, (hi_r - lo_r) * 1e-3)
-            x = hi_r - _lognormal(short_best, short_worst, -noise)
+            x = hi_r - _lognormal(short_best, short_worst, noise)
         elif leaf.direction == "cost" or best < worst:
             b = best if best > 0 else max(worst * 0.02, 1e-3)
-            x = _lognormal(b, worst, -noise)
+            x = _lognormal(b, worst, noise)
         else:
             w = worst if worst > 0 else max(best * 0.02, 1e-3)
-            x = _lognormal(w, best, noise)
+            x = _lognormal(w, best, -noise)
     if lo_r is not None or hi_r is not None:
         x = np.clip(x, lo_r if lo_r is not None else -np.inf, hi_r if hi_r is not None else np.inf)
     return x
@@ -89,7 +89,10 @@ def _quantitative(
 def _lognormal(
     low: float, high: float, signal: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
-    """Log-normal with ``low`` and ``high`` as its 5 % and 95 % quantiles (signal ~ N(0, 1))."""
+    """Log-normal with ``low`` and ``high`` as its 5 % and 95 % quantiles.
+
+    ``signal`` ~ N(0, 1); a larger signal gives a *smaller* value.
+    """
     low, high = min(low, high), max(low, high)
     mu = 0.5 * (math.log(low) + math.log(high))
     sigma = (math.log(high) - math.log(low)) / (2 * _Z90) or 0.1

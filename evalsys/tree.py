@@ -26,7 +26,7 @@ import math
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalsys.errors import TreeSpecError, UnknownMethodError
 
@@ -59,11 +59,9 @@ SCHEMA_VERSION = 1
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 DIRECT_WEIGHT_TOL = 1e-6
 
-Number = float | str
-"""A judgment as written in a file: a number or a fraction string such as ``"1/3"``."""
 
 
-def parse_number(value: Number) -> float:
+def parse_number(value: float | str) -> float:
     """Parse a judgment written as a number or a fraction string (``"1/3"``, ``"3"``).
 
     Raises
@@ -80,6 +78,15 @@ def parse_number(value: Number) -> float:
         return float(Fraction(text))
     except (ValueError, ZeroDivisionError):
         raise ValueError(f"{value!r} is not a number or fraction like '1/3'") from None
+
+
+def _checked_number(value: float | str) -> float | str:
+    parse_number(value)
+    return value
+
+
+Number = Annotated[float | str, AfterValidator(_checked_number)]
+"""A judgment as written in a file: a number or a fraction string such as ``"1/3"``."""
 
 
 class _Model(BaseModel):
