@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from evalsys._registry import Registry
-from evalsys.errors import ConsistencyWarning, MatrixError
+from evalsys.errors import ConsistencyWarning, MatrixError, UnknownMethodError
 
 __all__ = [
     "PRIORITY_METHODS",
@@ -42,6 +42,7 @@ __all__ = [
     "SAATY_BOUNDS",
     "SAATY_SCALE",
     "AHPResult",
+    "MatrixLike",
     "ahp_priorities",
     "arithmetic_mean",
     "eigenvector",
@@ -55,9 +56,14 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 PriorityMethod = Callable[[FloatArray], FloatArray]
 OutOfScale = Literal["warn", "error", "ignore"]
+#: What the matrix parsers accept: numeric array-likes, nested lists whose entries may be
+#: numbers or strings such as "1/3", or one string "1 3; 1/3 1".
+MatrixLike = ArrayLike | Sequence[Sequence[object]]
 
 #: Saaty's fundamental scale: 1/9, 1/8, …, 1/2, 1, 2, …, 9 (17 values).
-SAATY_SCALE: tuple[float, ...] = tuple([1.0 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)])
+SAATY_SCALE: tuple[float, ...] = tuple(
+    [1.0 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)]
+)
 
 #: Bounds of the Saaty scale, used by :func:`validate_matrix` (``scale=``).
 SAATY_BOUNDS: tuple[float, float] = (1.0 / 9.0, 9.0)
@@ -103,7 +109,7 @@ def _split_rows(text: str) -> list[list[str]]:
     return [r.replace(",", " ").split() for r in rows]
 
 
-def parse_matrix(obj: object) -> FloatArray:
+def parse_matrix(obj: MatrixLike) -> FloatArray:
     """Parse a judgment matrix given as numbers, strings or nested lists into floats.
 
     Parameters
@@ -152,7 +158,9 @@ def parse_matrix(obj: object) -> FloatArray:
     for s, mat in enumerate(flat):  # boundary parsing of text entries; not a kernel
         for i, row in enumerate(mat):
             for j, tok in enumerate(row):
-                out[s, i, j] = _parse_entry(tok.item() if isinstance(tok, np.generic) else tok, i, j)
+                out[s, i, j] = _parse_entry(
+                    tok.item() if isinstance(tok, np.generic) else tok, i, j
+                )
     return out.reshape(arr.shape)
 
 
@@ -172,7 +180,7 @@ def _more(count: int) -> str:
 
 
 def validate_matrix(
-    a: ArrayLike,
+    a: MatrixLike,
     *,
     rtol: float = RECIPROCAL_RTOL,
     scale: tuple[float, float] | None = SAATY_BOUNDS,
@@ -210,9 +218,12 @@ def validate_matrix(
     Raises
     ------
     MatrixError
-        Not square, fewer than 2 dimensions, empty, NaN or infinite, zero or negative
+        Not square, fewer than 2 dimensions, ``n = 0``, NaN or infinite, zero or negative
         entries, diagonal not 1, or not reciprocal; the message names the 0-based entry
-        ``(i, j)`` (and the stack index for stacks) and counts further offenders.
+        ``(i, j)`` (and the stack index for stacks) and counts further offenders.  An empty
+        stack ``(0, n, n)`` is valid and gives empty results.
+    UnknownMethodError
+        ``on_out_of_scale`` is not one of ``"warn"``, ``"error"``, ``"ignore"``.
 
     Notes
     -----
@@ -232,24 +243,24 @@ def validate_matrix(
     evalsys.errors.MatrixError: entries (0, 1) = 3 and (1, 0) = 0.5 are not reciprocal \
 (product 1.5, tolerance rtol=0.01)
     """
+    if on_out_of_scale not in ("warn", "error", "ignore"):
+        raise UnknownMethodError(
+            f"unknown on_out_of_scale '{on_out_of_scale}'; valid names: warn, error, ignore"
+        )
     arr = parse_matrix(a)
     if arr.ndim < 2:
         raise MatrixError(f"a judgment matrix needs 2 dimensions, got shape {arr.shape}")
     n = arr.shape[-1]
     if arr.shape[-2] != n:
         raise MatrixError(f"judgment matrix is not square: shape {arr.shape}")
-    if n == 0 or arr.size == 0:
+    if n == 0:
         raise MatrixError(f"judgment matrix is empty: shape {arr.shape}")
 
     finite = np.isfinite(arr)
     if not finite.all():
         s, i, j, cnt = _first_bad(~finite)
         val = arr[(*s, i, j)]
-        hint = (
-            "; incomplete matrices go to evalsys.incomplete"
-            if np.isnan(val)
-            else ""
-        )
+        hint = "; incomplete matrices go to evalsys.incomplete" if np.isnan(val) else ""
         raise MatrixError(f"{_where(s)}entry ({i}, {j}) is {val}{_more(cnt)}{hint}")
     positive = arr > 0
     if not positive.all():
@@ -395,8 +406,9 @@ def lambda_max(a: FloatArray, w: FloatArray) -> FloatArray:
     """λmax estimate ``mean_i (A w)_i / w_i`` for stacks ``(..., n, n)`` and ``(..., n)``.
 
     For the principal eigenvector this is the Perron root itself (every ratio equals it);
-    for other priority vectors it is the usual textbook estimate (Saaty 1980), and it is
-    always ``≥ n`` for a reciprocal matrix, with equality iff ``A`` is consistent.
+    for other priority vectors it is the usual textbook estimate (Saaty 1980).  For a
+    reciprocal matrix it is always ``≥ n`` (``n + Σ_{i<j} (ε_ij + 1/ε_ij − 2) / n`` with
+    ``ε_ij = a_ij w_j / w_i``), with equality iff ``a_ij = w_i / w_j`` for all pairs.
     """
     ratios = np.einsum("...ij,...j->...i", a, w) / w
     out: FloatArray = ratios.mean(axis=-1)
@@ -488,6 +500,11 @@ def _readonly(x: FloatArray) -> FloatArray:
     return x
 
 
+def _readonly_bool(x: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    x.flags.writeable = False
+    return x
+
+
 def _scalar_or_array(x: FloatArray) -> float | FloatArray:
     return float(x) if x.ndim == 0 else _readonly(x)
 
@@ -497,25 +514,31 @@ def _priorities(
 ) -> AHPResult:
     """Kernel behind :func:`ahp_priorities`: ``a`` is a validated stack."""
     # imported here because evalsys.consistency imports this module at load time
-    from evalsys import consistency
+    from evalsys.consistency import (
+        RI_TABLES,
+        consistency_index,
+        consistency_ratio,
+        random_index,
+        resolve_threshold,
+    )
 
     n = a.shape[-1]
     name = PRIORITY_METHODS.canonical(method)
-    ri_value = consistency.random_index(n, ri)
-    limit = consistency.resolve_threshold(threshold, n)
+    ri_value = random_index(n, ri)
+    limit = resolve_threshold(threshold, n)
     w = PRIORITY_METHODS.get(name)(a)
     lam = lambda_max(a, w)
-    ci = consistency.consistency_index(lam, n)
-    cr = consistency.consistency_ratio(ci, n, ri_value)
-    ok = cr < limit
+    ci = consistency_index(lam, n)
+    cr = consistency_ratio(ci, n, ri_value)
+    ok = np.asarray(cr < limit, dtype=bool)
     return AHPResult(
         weights=_readonly(w),
         lambda_max=_scalar_or_array(lam),
         ci=_scalar_or_array(ci),
         cr=_scalar_or_array(cr),
-        consistent=bool(ok) if np.ndim(ok) == 0 else _readonly(np.asarray(ok)),
+        consistent=bool(ok) if ok.ndim == 0 else _readonly_bool(ok),
         method=name,
-        ri_table=consistency.RI_TABLES.canonical(ri),
+        ri_table=RI_TABLES.canonical(ri),
         ri=ri_value,
         n=n,
         threshold=limit,
@@ -523,7 +546,7 @@ def _priorities(
 
 
 def ahp_priorities(
-    matrix: ArrayLike,
+    matrix: MatrixLike,
     method: str = "eigenvector",
     ri: str = "saaty1980",
     threshold: float | Literal["saaty"] = 0.10,
