@@ -15,14 +15,12 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {
-    # tree model and files
     "TreeSpec": "evalsys.tree",
     "load_tree": "evalsys.io",
     "dump_tree": "evalsys.io",
     "compile_tree": "evalsys.compiled",
     "CompiledTree": "evalsys.compiled",
     "generate_sample": "evalsys.sample",
-    # errors
     "EvalsysError": "evalsys.errors",
     "TreeSpecError": "evalsys.errors",
     "DataError": "evalsys.errors",
@@ -32,33 +30,208 @@ _LAZY: dict[str, str] = {
     "RITableError": "evalsys.errors",
     "ConsistencyWarning": "evalsys.errors",
     "ValidityWarning": "evalsys.errors",
-    # weighting
     "ahp_priorities": "evalsys.ahp",
     "AHPResult": "evalsys.ahp",
-    # scoring
+    "diagnose": "evalsys.consistency",
+    "suggest_repair": "evalsys.consistency",
+    "ri_simulate": "evalsys.consistency",
+    "gci": "evalsys.consistency",
+    "koczkodaj": "evalsys.consistency",
+    "hierarchical_cr": "evalsys.consistency",
+    "incomplete_priorities": "evalsys.incomplete",
+    "group_priorities": "evalsys.group",
+    "GroupResult": "evalsys.group",
+    "fuzzy_ahp": "evalsys.fuzzy_ahp",
+    "FuzzyAHPResult": "evalsys.fuzzy_ahp",
+    "objective_weights": "evalsys.objective",
+    "ObjectiveResult": "evalsys.objective",
+    "combine_weights": "evalsys.objective",
+    "CombinedResult": "evalsys.objective",
+    "tree_weights": "evalsys.weighting",
+    "TreeWeights": "evalsys.weighting",
     "fce": "evalsys.fce",
+    "fce_level": "evalsys.fce",
+    "indicator_data": "evalsys.data",
+    "IndicatorData": "evalsys.data",
+    "score_entities": "evalsys.evaluate",
+    "ScoreResult": "evalsys.evaluate",
+    "read_table": "evalsys.tables",
+    "write_table": "evalsys.tables",
 }
 
-__all__ = ["__version__", *sorted(_LAZY)]
+__all__ = [
+    "AHPResult",
+    "CombinedResult",
+    "CompiledTree",
+    "ConsistencyWarning",
+    "DataError",
+    "EvalsysError",
+    "FuzzyAHPResult",
+    "GroupResult",
+    "IndicatorData",
+    "MatrixError",
+    "ObjectiveResult",
+    "RITableError",
+    "ScoreResult",
+    "ShapeError",
+    "TreeSpec",
+    "TreeSpecError",
+    "TreeWeights",
+    "UnknownMethodError",
+    "ValidityWarning",
+    "__version__",
+    "ahp_priorities",
+    "combine_weights",
+    "compile_tree",
+    "diagnose",
+    "dump_tree",
+    "fce",
+    "fce_level",
+    "fuzzy_ahp",
+    "gci",
+    "generate_sample",
+    "group_priorities",
+    "hierarchical_cr",
+    "incomplete_priorities",
+    "indicator_data",
+    "koczkodaj",
+    "load_tree",
+    "objective_weights",
+    "read_table",
+    "ri_simulate",
+    "score_entities",
+    "suggest_repair",
+    "tree_weights",
+    "write_table",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from evalsys.ahp import AHPResult, ahp_priorities
-    from evalsys.compiled import CompiledTree, compile_tree
-    from evalsys.errors import (
-        ConsistencyWarning,
-        DataError,
-        EvalsysError,
-        MatrixError,
-        RITableError,
-        ShapeError,
-        TreeSpecError,
-        UnknownMethodError,
-        ValidityWarning,
+    from evalsys.ahp import (
+        AHPResult as AHPResult,
     )
-    from evalsys.fce import fce
-    from evalsys.io import dump_tree, load_tree
-    from evalsys.sample import generate_sample
-    from evalsys.tree import TreeSpec
+    from evalsys.ahp import (
+        ahp_priorities as ahp_priorities,
+    )
+    from evalsys.compiled import (
+        CompiledTree as CompiledTree,
+    )
+    from evalsys.compiled import (
+        compile_tree as compile_tree,
+    )
+    from evalsys.consistency import (
+        diagnose as diagnose,
+    )
+    from evalsys.consistency import (
+        gci as gci,
+    )
+    from evalsys.consistency import (
+        hierarchical_cr as hierarchical_cr,
+    )
+    from evalsys.consistency import (
+        koczkodaj as koczkodaj,
+    )
+    from evalsys.consistency import (
+        ri_simulate as ri_simulate,
+    )
+    from evalsys.consistency import (
+        suggest_repair as suggest_repair,
+    )
+    from evalsys.data import (
+        IndicatorData as IndicatorData,
+    )
+    from evalsys.data import (
+        indicator_data as indicator_data,
+    )
+    from evalsys.errors import (
+        ConsistencyWarning as ConsistencyWarning,
+    )
+    from evalsys.errors import (
+        DataError as DataError,
+    )
+    from evalsys.errors import (
+        EvalsysError as EvalsysError,
+    )
+    from evalsys.errors import (
+        MatrixError as MatrixError,
+    )
+    from evalsys.errors import (
+        RITableError as RITableError,
+    )
+    from evalsys.errors import (
+        ShapeError as ShapeError,
+    )
+    from evalsys.errors import (
+        TreeSpecError as TreeSpecError,
+    )
+    from evalsys.errors import (
+        UnknownMethodError as UnknownMethodError,
+    )
+    from evalsys.errors import (
+        ValidityWarning as ValidityWarning,
+    )
+    from evalsys.evaluate import (
+        ScoreResult as ScoreResult,
+    )
+    from evalsys.evaluate import (
+        score_entities as score_entities,
+    )
+    from evalsys.fce import (
+        fce as fce,
+    )
+    from evalsys.fce import (
+        fce_level as fce_level,
+    )
+    from evalsys.fuzzy_ahp import (
+        FuzzyAHPResult as FuzzyAHPResult,
+    )
+    from evalsys.fuzzy_ahp import (
+        fuzzy_ahp as fuzzy_ahp,
+    )
+    from evalsys.group import (
+        GroupResult as GroupResult,
+    )
+    from evalsys.group import (
+        group_priorities as group_priorities,
+    )
+    from evalsys.incomplete import (
+        incomplete_priorities as incomplete_priorities,
+    )
+    from evalsys.io import (
+        dump_tree as dump_tree,
+    )
+    from evalsys.io import (
+        load_tree as load_tree,
+    )
+    from evalsys.objective import (
+        CombinedResult as CombinedResult,
+    )
+    from evalsys.objective import (
+        ObjectiveResult as ObjectiveResult,
+    )
+    from evalsys.objective import (
+        combine_weights as combine_weights,
+    )
+    from evalsys.objective import (
+        objective_weights as objective_weights,
+    )
+    from evalsys.sample import (
+        generate_sample as generate_sample,
+    )
+    from evalsys.tables import (
+        read_table as read_table,
+    )
+    from evalsys.tables import (
+        write_table as write_table,
+    )
+    from evalsys.tree import (
+        TreeSpec as TreeSpec,
+    )
+    from evalsys.weighting import (
+        TreeWeights as TreeWeights,
+    )
+    from evalsys.weighting import (
+        tree_weights as tree_weights,
+    )
 
 
 def __getattr__(name: str) -> Any:

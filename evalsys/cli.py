@@ -56,7 +56,7 @@ def _weights_label(spec: Any) -> str:
         return f"objective ({spec.method})"
     if t == "combined":
         return f"combined ({spec.subjective.type} + {spec.objective}, {spec.rule})"
-    return t
+    return str(t)
 
 
 def _leaf_label(node: Any) -> str:
@@ -212,8 +212,12 @@ def weights(
                 ok = "✓" if nw.consistent else "✗"
                 cr = f"{nw.cr:.4f} {ok}"
         table.add_row(
-            "  " * depth + escape(nid), escape(spec.node(nid).name),
-            f"{tw.local[i]:.4f}", f"{tw.global_weights[i]:.4f}", escape(how), cr,
+            "  " * depth + escape(nid),
+            escape(spec.node(nid).name),
+            f"{tw.local[i]:.4f}",
+            f"{tw.global_weights[i]:.4f}",
+            escape(how),
+            cr,
         )
         for c in compiled.children(i):
             walk(compiled.node_ids[c], depth + 1)
@@ -247,8 +251,9 @@ def _read_matrix_file(path: Path) -> tuple[Any, list[str] | None]:
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise MatrixError(f"malformed JSON: {exc.msg}", file=str(path),
-                              line=exc.lineno) from None
+            raise MatrixError(
+                f"malformed JSON: {exc.msg}", file=str(path), line=exc.lineno
+            ) from None
         if isinstance(obj, dict):
             labels = obj.get("criteria") or obj.get("labels")
             obj = obj.get("matrix")
@@ -303,26 +308,47 @@ def ahp(
     n = r.n
     names = labels if labels and len(labels) == n else [f"C{i + 1}" for i in range(n)]
     diag = diagnose(a, method=method, ri=ri, threshold=threshold)
-    repair = None if r.consistent else suggest_repair(
-        a, threshold=threshold, max_changes=max_changes, method=method, ri=ri)
+    repair = (
+        None
+        if r.consistent
+        else suggest_repair(a, threshold=threshold, max_changes=max_changes, method=method, ri=ri)
+    )
     g = float(gci(a)) if n >= 3 else None
     k = float(koczkodaj(a)) if n >= 3 else None
     out: dict[str, Any] = {
         "criteria": names,
         "weights": [float(w) for w in r.weights],
-        "lambda_max": float(r.lambda_max), "ci": float(r.ci), "cr": float(r.cr),
-        "ri": r.ri, "ri_table": r.ri_table, "threshold": r.threshold,
-        "consistent": bool(r.consistent), "method": r.method, "gci": g, "koczkodaj": k,
+        "lambda_max": float(r.lambda_max),
+        "ci": float(r.ci),
+        "cr": float(r.cr),
+        "ri": r.ri,
+        "ri_table": r.ri_table,
+        "threshold": r.threshold,
+        "consistent": bool(r.consistent),
+        "method": r.method,
+        "gci": g,
+        "koczkodaj": k,
         "diagnosis": [
-            {"row": names[d.i], "col": names[d.j], "value": d.value, "implied": d.implied,
-             "epsilon": d.epsilon, "share": d.share}
+            {
+                "row": names[d.i],
+                "col": names[d.j],
+                "value": d.value,
+                "implied": d.implied,
+                "epsilon": d.epsilon,
+                "share": d.share,
+            }
             for d in diag.judgments[:5]
         ],
         "intransitive_triads": [[names[x] for x in t] for t in diag.intransitive_triads],
-        "repair": None if repair is None else {
-            "changes": [{"row": names[c.i], "col": names[c.j], "old": c.old, "new": c.new}
-                        for c in repair.changes],
-            "cr_after": repair.cr_after, "consistent": repair.consistent,
+        "repair": None
+        if repair is None
+        else {
+            "changes": [
+                {"row": names[c.i], "col": names[c.j], "old": c.old, "new": c.new}
+                for c in repair.changes
+            ],
+            "cr_after": repair.cr_after,
+            "consistent": repair.consistent,
             "weights_after": [float(w) for w in repair.weights],
         },
     }
@@ -340,28 +366,37 @@ def ahp(
         t.add_row(escape(nm), f"{w:.4f}")
     con.print(t)
     verdict = "consistent" if r.consistent else "NOT consistent"
-    con.print(f"λmax = {r.lambda_max:.4f}   CI = {r.ci:.4f}   CR = {r.cr:.4f}   "
-              f"(RI {r.ri_table}: {r.ri:.4f}, threshold {r.threshold:g}) → {verdict}")
+    con.print(
+        f"λmax = {r.lambda_max:.4f}   CI = {r.ci:.4f}   CR = {r.cr:.4f}   "
+        f"(RI {r.ri_table}: {r.ri:.4f}, threshold {r.threshold:g}) → {verdict}"
+    )
     if g is not None:
         con.print(f"GCI = {g:.4f}   Koczkodaj index = {k:.4f}")
     if diag.intransitive_triads:
         for tri in diag.intransitive_triads:
             a_, b_, c_ = (names[x] for x in tri)
-            con.print(f"[red]ordinal inconsistency[/red]: {escape(a_)} ≻ {escape(b_)} ≻ "
-                      f"{escape(c_)} ≻ {escape(a_)}")
+            con.print(
+                f"[red]ordinal inconsistency[/red]: {escape(a_)} ≻ {escape(b_)} ≻ "
+                f"{escape(c_)} ≻ {escape(a_)}"
+            )
     con.print("most inconsistent judgments (ε = a_ij·w_j/w_i; 1 is perfect):")
     for d in diag.judgments[:3]:
-        con.print(f"  {escape(names[d.i])} vs {escape(names[d.j])}: {_frac(d.value)} "
-                  f"(priorities imply {d.implied:.3f}, ε = {d.epsilon:.3f}, "
-                  f"{d.share:.0%} of squared log error)")
-    if repair is not None:
-        if repair.changes:
-            con.print("suggested repair (not applied):")
-            for c in repair.changes:
-                con.print(f"  set {escape(names[c.i])} vs {escape(names[c.j])} from "
-                          f"{_frac(c.old)} to {_frac(c.new)}")
-            con.print(f"  → CR {repair.cr_before:.4f} → {repair.cr_after:.4f}"
-                      + ("" if repair.consistent else " (still above the threshold)"))
+        con.print(
+            f"  {escape(names[d.i])} vs {escape(names[d.j])}: {_frac(d.value)} "
+            f"(priorities imply {d.implied:.3f}, ε = {d.epsilon:.3f}, "
+            f"{d.share:.0%} of squared log error)"
+        )
+    if repair is not None and repair.changes:
+        con.print("suggested repair (not applied):")
+        for c in repair.changes:
+            con.print(
+                f"  set {escape(names[c.i])} vs {escape(names[c.j])} from "
+                f"{_frac(c.old)} to {_frac(c.new)}"
+            )
+        con.print(
+            f"  → CR {repair.cr_before:.4f} → {repair.cr_after:.4f}"
+            + ("" if repair.consistent else " (still above the threshold)")
+        )
 
 
 def _frac(x: float) -> str:
@@ -402,28 +437,37 @@ def group(
             raise exc.with_context(file=str(f)) from None
         labels = labels or lab
     if len({m.shape for m in mats}) > 1:
-        raise MatrixError("expert matrices differ in size: " + ", ".join(
-            f"{f}: {m.shape[0]}x{m.shape[1]}" for f, m in zip(files, mats, strict=True)))
+        raise MatrixError(
+            "expert matrices differ in size: "
+            + ", ".join(f"{f}: {m.shape[0]}x{m.shape[1]}" for f, m in zip(files, mats, strict=True))
+        )
     ew = None
     if expert_weights is not None:
         try:
             ew = [float(x) for x in expert_weights.split(",")]
         except ValueError:
-            raise typer.BadParameter("expert weights must be numbers",
-                                     param_hint="--expert-weights") from None
+            raise typer.BadParameter(
+                "expert weights must be numbers", param_hint="--expert-weights"
+            ) from None
         if len(ew) != len(files):
-            raise typer.BadParameter(f"{len(ew)} weights for {len(files)} files",
-                                     param_hint="--expert-weights")
+            raise typer.BadParameter(
+                f"{len(ew)} weights for {len(files)} files", param_hint="--expert-weights"
+            )
     import numpy as np
 
-    g = group_priorities(np.stack(mats), ew, aggregation=aggregation, method=method, ri=ri,
-                         cr_max=cr_max)
+    g = group_priorities(
+        np.stack(mats), ew, aggregation=aggregation, method=method, ri=ri, cr_max=cr_max
+    )
     n = mats[0].shape[0]
     names = labels if labels and len(labels) == n else [f"C{i + 1}" for i in range(n)]
     out = {
-        "criteria": names, "weights": [float(w) for w in g.weights],
-        "aggregation": g.aggregation, "method": g.method, "ri_table": g.ri_table,
-        "group_cr": g.group_cr, "experts": [str(f) for f in files],
+        "criteria": names,
+        "weights": [float(w) for w in g.weights],
+        "aggregation": g.aggregation,
+        "method": g.method,
+        "ri_table": g.ri_table,
+        "group_cr": g.group_cr,
+        "experts": [str(f) for f in files],
         "expert_cr": [float(x) for x in g.expert_cr],
         "used_weights": [float(x) for x in g.used_weights],
         "screened_out": [str(files[i]) for i in g.screened_out],
@@ -440,16 +484,21 @@ def group(
     t = Table(title=f"Group priorities ({g.aggregation}, {g.method})")
     t.add_column("criterion")
     t.add_column("group weight", justify="right")
-    for k, f in enumerate(files):
+    for f in files:
         t.add_column(escape(Path(f).stem), justify="right")
     for i, nm in enumerate(names):
-        t.add_row(escape(nm), f"{g.weights[i]:.4f}",
-                  *(f"{g.expert_priorities[k, i]:.4f}" for k in range(len(files))))
+        t.add_row(
+            escape(nm),
+            f"{g.weights[i]:.4f}",
+            *(f"{g.expert_priorities[k, i]:.4f}" for k in range(len(files))),
+        )
     con.print(t)
     for k, f in enumerate(files):
         flag = " (screened out)" if k in g.screened_out else ""
-        con.print(f"{escape(str(f))}: CR {g.expert_cr[k]:.4f}, weight {g.used_weights[k]:.3f}, "
-                  f"compatibility S {g.saaty_compatibility[k]:.4f}{flag}")
+        con.print(
+            f"{escape(str(f))}: CR {g.expert_cr[k]:.4f}, weight {g.used_weights[k]:.3f}, "
+            f"compatibility S {g.saaty_compatibility[k]:.4f}{flag}"
+        )
     if g.group_cr is not None:
         con.print(f"group matrix CR {g.group_cr:.4f}")
     if g.kendall_w is not None:
@@ -476,8 +525,9 @@ def ri_simulate_cmd(
 # -------------------------------------------------------------------- scoring
 
 
-def _score(tree: str, data: Path | str, method: str, operator: str, missing: str,
-           id_column: str) -> Any:
+def _score(
+    tree: str, data: Path | str, method: str, operator: str, missing: str, id_column: str
+) -> Any:
     from evalsys.compiled import compile_tree
     from evalsys.data import indicator_data
     from evalsys.evaluate import score_entities
@@ -495,12 +545,20 @@ def _summary(res: Any) -> dict[str, Any]:
     import numpy as np
 
     out: dict[str, Any] = {
-        "tree": res.tree_id, "method": res.method, "operator": res.operator,
-        "entities": res.n_entities, "skipped": [
-            {"row": s.row, "entity_id": s.entity_id, "reason": s.reason} for s in res.skipped],
+        "tree": res.tree_id,
+        "method": res.method,
+        "operator": res.operator,
+        "entities": res.n_entities,
+        "skipped": [
+            {"row": s.row, "entity_id": s.entity_id, "reason": s.reason} for s in res.skipped
+        ],
         "ignored_columns": list(res.ignored_columns),
-        "score": {"mean": float(np.mean(res.score)), "median": float(np.median(res.score)),
-                  "min": float(np.min(res.score)), "max": float(np.max(res.score))},
+        "score": {
+            "mean": float(np.mean(res.score)),
+            "median": float(np.median(res.score)),
+            "min": float(np.min(res.score)),
+            "max": float(np.max(res.score)),
+        },
         "evalsys_version": res.version,
         "weights_consistent": res.weights.all_consistent,
     }
@@ -515,12 +573,16 @@ def _summary(res: Any) -> dict[str, Any]:
 def score(
     tree: TreeArg,
     data: Annotated[Path, typer.Argument(help="Entity data: CSV, Parquet, JSON or XLSX.")],
-    output: Annotated[Path, typer.Option("-o", "--output",
-                                         help="Output file; format by extension.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Output file; format by extension.")
+    ],
     method: Annotated[str, typer.Option(help="fce, weighted_sum, topsis or grey.")] = "fce",
-    operator: Annotated[str, typer.Option(
-        help="Fuzzy operator: weighted_average, min_max, product_max, min_bounded_sum."
-    )] = "weighted_average",
+    operator: Annotated[
+        str,
+        typer.Option(
+            help="Fuzzy operator: weighted_average, min_max, product_max, min_bounded_sum."
+        ),
+    ] = "weighted_average",
     missing: Annotated[str, typer.Option(help="reject, skip or renormalize.")] = "reject",
     id_column: Annotated[str, typer.Option(help="Entity id column.")] = "entity_id",
     memberships: Annotated[bool, typer.Option(help="Also write membership vectors B.")] = False,
@@ -538,19 +600,28 @@ def score(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ValidityWarning)  # counted in the summary instead
         _, res = _score(tree, data, method, operator, missing, id_column)
-    write_table(table_from_columns(res.to_columns(memberships=memberships,
-                                                  contributions=contributions)),
-                output, inputs=(data,))
+    write_table(
+        table_from_columns(res.to_columns(memberships=memberships, contributions=contributions)),
+        output,
+        inputs=(data,),
+    )
     summ = _summary(res) | {"output": str(output)}
     if as_json:
         _emit_json(summ)
         return
-    typer.echo(f"scored {res.n_entities} entities of {res.tree_id} with {res.method}"
-               + (f" ({res.operator})" if res.operator else "") + f" → {output}")
+    typer.echo(
+        f"scored {res.n_entities} entities of {res.tree_id} with {res.method}"
+        + (f" ({res.operator})" if res.operator else "")
+        + f" → {output}"
+    )
     if "grades" in summ:
-        typer.echo("grades: " + ", ".join(
-            f"{name} {summ['grades'][gid]}" for gid, name in
-            zip(res.grade_ids, res.grade_names, strict=True)))
+        typer.echo(
+            "grades: "
+            + ", ".join(
+                f"{name} {summ['grades'][gid]}"
+                for gid, name in zip(res.grade_ids, res.grade_names, strict=True)
+            )
+        )
         if summ["low_validity"]:
             typer.echo(f"{summ['low_validity']} grades have a low validity index (< 0.5)")
     for s_ in res.skipped[:10]:
@@ -576,8 +647,9 @@ def demo(
     sample = shipped_path("samples", "ecommerce_merchants.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ValidityWarning)
-        compiled, res = _score("ecommerce_service", sample, "fce", "weighted_average",
-                               "reject", "entity_id")
+        compiled, res = _score(
+            "ecommerce_service", sample, "fce", "weighted_average", "reject", "entity_id"
+        )
     summ = _summary(res)
     order = np.argsort(res.rank, kind="stable")
     weakest = np.argmin(res.dimension_score, axis=1)
@@ -592,9 +664,11 @@ def demo(
 
     con = _console()
     spec = compiled.spec
-    con.print(f"[bold]{escape(spec.name)}[/bold] — {len(spec.leaves())} indicators in "
-              f"{len(res.dimension_ids)} dimensions; {res.n_entities} sample merchants "
-              f"({escape(str(sample.name))})")
+    con.print(
+        f"[bold]{escape(spec.name)}[/bold] — {len(spec.leaves())} indicators in "
+        f"{len(res.dimension_ids)} dimensions; {res.n_entities} sample merchants "
+        f"({escape(str(sample.name))})"
+    )
     wt = Table(title="Dimension weights (AHP, illustrative judgments)")
     wt.add_column("dimension")
     wt.add_column("weight", justify="right")
@@ -602,12 +676,17 @@ def demo(
     for did, name in zip(res.dimension_ids, res.dimension_names, strict=True):
         nw = res.weights.node(did)
         i = compiled.index[did]
-        wt.add_row(escape(name), f"{res.weights.global_weights[i]:.4f}",
-                   "—" if nw.cr is None else f"{nw.cr:.4f}")
+        wt.add_row(
+            escape(name),
+            f"{res.weights.global_weights[i]:.4f}",
+            "—" if nw.cr is None else f"{nw.cr:.4f}",
+        )
     root_nw = res.weights.node(compiled.node_ids[0])
     con.print(wt)
-    con.print(f"root judgments: CR {root_nw.cr:.4f} ({root_nw.ri_table}); all matrices "
-              f"consistent: {res.weights.all_consistent}")
+    con.print(
+        f"root judgments: CR {root_nw.cr:.4f} ({root_nw.ri_table}); all matrices "
+        f"consistent: {res.weights.all_consistent}"
+    )
     gt = Table(title="Grades (maximum membership, fuzzy comprehensive evaluation M(·,+))")
     gt.add_column("grade")
     gt.add_column("merchants", justify="right")
@@ -623,12 +702,20 @@ def demo(
         if k == 5:
             mt.add_section()
         d = int(weakest[i])
-        mt.add_row(str(res.rank[i]), escape(str(res.entity_ids[i])), f"{res.score[i]:.2f}",
-                   res.grade_names[res.grade[i]], f"{res.validity[i]:.2f}",
-                   f"{escape(res.dimension_names[d])} ({res.dimension_score[i, d]:.1f})")
+        mt.add_row(
+            str(res.rank[i]),
+            escape(str(res.entity_ids[i])),
+            f"{res.score[i]:.2f}",
+            res.grade_names[res.grade[i]],
+            f"{res.validity[i]:.2f}",
+            f"{escape(res.dimension_names[d])} ({res.dimension_score[i, d]:.1f})",
+        )
     con.print(mt)
-    con.print(f"mean score {summ['score']['mean']:.2f} (grade scores "
-              + "/".join(f"{g.score:g}" for g in spec.grades) + f"); evalsys {res.version}")
+    con.print(
+        f"mean score {summ['score']['mean']:.2f} (grade scores "
+        + "/".join(f"{g.score:g}" for g in spec.grades)
+        + f"); evalsys {res.version}"
+    )
 
 
 def main() -> None:

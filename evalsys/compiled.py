@@ -155,8 +155,7 @@ def compile_tree(spec: TreeSpec) -> CompiledTree:
             parent_of[c] = nid
             order.append(c)
     index = {nid: i for i, nid in enumerate(order)}
-    parent = np.array([-1 if parent_of[n] is None else index[parent_of[n]] for n in order],
-                      dtype=np.intp)
+    parent = np.array([index.get(parent_of[n] or "", -1) for n in order], dtype=np.intp)
     depth = np.zeros(len(order), dtype=np.intp)
     for i in range(1, len(order)):
         depth[i] = depth[parent[i]] + 1

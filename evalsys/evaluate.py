@@ -100,7 +100,7 @@ def leaf_plan(compiled: CompiledTree) -> LeafPlan:
     votes: list[int] = []
     benefit_raw: list[bool] = []
     std: dict[str, list[tuple[int, Any, float]]] = {"raw": [], "utility": []}
-    other: dict[str, list[tuple[int, Any]]] = {}
+    other: dict[str, list[tuple[int, Any, float]]] = {}
     for j, leaf in enumerate(leaves):
         m = leaf.membership
         if isinstance(leaf, QuantitativeNode):
@@ -117,7 +117,7 @@ def leaf_plan(compiled: CompiledTree) -> LeafPlan:
             if isinstance(m, StandardMembership):
                 std["raw"].append((j, m.points, 1.0))
             elif m is not None:
-                other.setdefault(m.type, []).append((j, m.params))
+                other.setdefault(m.type, []).append((j, m.params, 1.0))
             else:
                 std["utility"].append((j, default_pts, 1.0))
         elif isinstance(leaf, RatingNode):
@@ -130,7 +130,7 @@ def leaf_plan(compiled: CompiledTree) -> LeafPlan:
             if isinstance(m, StandardMembership):
                 std["raw"].append((j, m.points, 1.0))
             elif m is not None:
-                other.setdefault(m.type, []).append((j, m.params))
+                other.setdefault(m.type, []).append((j, m.params, 1.0))
             else:
                 std["raw"].append((j, np.linspace(float(leaf.scale), 1.0, g), 1.0))
         elif isinstance(leaf, ChecklistNode):
@@ -142,41 +142,66 @@ def leaf_plan(compiled: CompiledTree) -> LeafPlan:
             mult = 1.0 / n_items if leaf.input == "count" else 1.0
             pts = m.points if isinstance(m, StandardMembership) else default_pts
             if m is not None and not isinstance(m, StandardMembership):
-                other.setdefault(m.type, []).append((j, m.params))
+                other.setdefault(m.type, []).append((j, m.params, 1.0))
             else:
                 std["raw"].append((j, pts, mult))
     groups: list[_Group] = []
     for source, entries in std.items():
         if entries:
-            groups.append(_Group(
-                "standard", np.array([e[0] for e in entries], dtype=np.intp), source,
-                np.array([e[2] for e in entries]),
-                np.array([np.asarray(e[1], dtype=np.float64) for e in entries]),
-            ))
+            groups.append(
+                _Group(
+                    "standard",
+                    np.array([e[0] for e in entries], dtype=np.intp),
+                    source,
+                    np.array([e[2] for e in entries]),
+                    np.array([np.asarray(e[1], dtype=np.float64) for e in entries]),
+                )
+            )
     for kind, entries in other.items():
-        groups.append(_Group(
-            kind, np.array([e[0] for e in entries], dtype=np.intp), "raw",
-            np.ones(len(entries)), np.array([np.asarray(e[1], dtype=np.float64)
-                                             for e in entries]),
-        ))
+        groups.append(
+            _Group(
+                kind,
+                np.array([e[0] for e in entries], dtype=np.intp),
+                "raw",
+                np.ones(len(entries)),
+                np.array([np.asarray(e[1], dtype=np.float64) for e in entries]),
+            )
+        )
     if votes:
-        groups.append(_Group("votes", np.array(votes, dtype=np.intp), "votes", np.ones(0),
-                             np.zeros((0,))))
+        groups.append(
+            _Group("votes", np.array(votes, dtype=np.intp), "votes", np.ones(0), np.zeros((0,)))
+        )
 
     def arr(x: list[float]) -> FloatArray:
         return np.array(x, dtype=np.float64)
 
     return LeafPlan(
-        tuple(kinds), np.array(quant, dtype=np.intp), arr(lo), arr(hi), arr(tgt), arr(ia),
-        arr(ib), np.array(rating, dtype=np.intp), arr(rscale), np.array(check, dtype=np.intp),
-        arr(items), np.array(is_count, dtype=bool), np.array(votes, dtype=np.intp), tuple(groups),
+        tuple(kinds),
+        np.array(quant, dtype=np.intp),
+        arr(lo),
+        arr(hi),
+        arr(tgt),
+        arr(ia),
+        arr(ib),
+        np.array(rating, dtype=np.intp),
+        arr(rscale),
+        np.array(check, dtype=np.intp),
+        arr(items),
+        np.array(is_count, dtype=bool),
+        np.array(votes, dtype=np.intp),
+        tuple(groups),
         np.array(benefit_raw, dtype=bool),
     )
 
 
-def utilities(plan: LeafPlan, X: FloatArray, votes: dict[int, FloatArray], G: int,
-              data_lo: FloatArray | None = None, data_hi: FloatArray | None = None
-              ) -> FloatArray:
+def utilities(
+    plan: LeafPlan,
+    X: FloatArray,
+    votes: dict[int, FloatArray],
+    G: int,
+    data_lo: FloatArray | None = None,
+    data_hi: FloatArray | None = None,
+) -> FloatArray:
     """(E, L) utilities in [0, 1], higher is better (see the module docstring).
 
     ``data_lo`` / ``data_hi`` (per quantitative leaf) fill bounds the tree leaves open, so
@@ -198,7 +223,9 @@ def utilities(plan: LeafPlan, X: FloatArray, votes: dict[int, FloatArray], G: in
             plan.norm_kinds,
             lo=np.where(np.isnan(lo), np.nanmin(Xq, axis=0), lo),
             hi=np.where(np.isnan(hi), np.nanmax(Xq, axis=0), hi),
-            target=plan.target, a=plan.a, b=plan.b,
+            target=plan.target,
+            a=plan.a,
+            b=plan.b,
         )
     if plan.rating_cols.size:
         U[:, plan.rating_cols] = (X[:, plan.rating_cols] - 1.0) / (plan.rating_scale - 1.0)
@@ -215,8 +242,9 @@ def utilities(plan: LeafPlan, X: FloatArray, votes: dict[int, FloatArray], G: in
     return U
 
 
-def memberships(plan: LeafPlan, X: FloatArray, U: FloatArray, votes: dict[int, FloatArray],
-                G: int) -> FloatArray:
+def memberships(
+    plan: LeafPlan, X: FloatArray, U: FloatArray, votes: dict[int, FloatArray], G: int
+) -> FloatArray:
     """(E, L, G) leaf memberships (missing leaves get all-zero rows)."""
     from evalsys.membership import MEMBERSHIPS, memberships_from_votes
 
@@ -377,8 +405,13 @@ def _presence(compiled: CompiledTree, present: npt.NDArray[np.bool_]) -> npt.NDA
     return node_present
 
 
-def _evaluate_nodes(compiled: CompiledTree, local: FloatArray, R: FloatArray, operator: str,
-                    present: npt.NDArray[np.bool_] | None) -> FloatArray:
+def _evaluate_nodes(
+    compiled: CompiledTree,
+    local: FloatArray,
+    R: FloatArray,
+    operator: str,
+    present: npt.NDArray[np.bool_] | None,
+) -> FloatArray:
     """(E, N, G) B of every node; leaves carry R.  Missing children renormalise weights."""
     from evalsys.fce import fce_level
 
@@ -392,8 +425,7 @@ def _evaluate_nodes(compiled: CompiledTree, local: FloatArray, R: FloatArray, op
         if node_present is None:
             Bn[:, level.parents] = fce_level(A, Rc, operator)
             continue
-        pattern, inverse = np.unique(node_present[:, level.children], axis=0,
-                                     return_inverse=True)
+        pattern, inverse = np.unique(node_present[:, level.children], axis=0, return_inverse=True)
         inverse = inverse.reshape(-1)
         for k, mask in enumerate(pattern):  # distinct missing patterns, not entities
             rows = np.flatnonzero(inverse == k)
@@ -443,7 +475,8 @@ def score_entities(
         from evalsys.errors import UnknownMethodError
 
         raise UnknownMethodError(
-            f"unknown scoring method '{method}'; valid names: {', '.join(METHODS)}")
+            f"unknown scoring method '{method}'; valid names: {', '.join(METHODS)}"
+        )
     op = OPERATORS.canonical(operator) if method == "fce" else None
     spec = compiled.spec
     G = compiled.n_grades
@@ -470,8 +503,11 @@ def score_entities(
         dim_B = Bn[:, dims]
         mm = max_membership(B)
         grade, validity = np.asarray(mm.grade), np.asarray(mm.validity)
-        check_validity(validity, validity_threshold if validity_threshold is not None
-                       else spec.validity_threshold, stacklevel=3)
+        check_validity(
+            validity,
+            validity_threshold if validity_threshold is not None else spec.validity_threshold,
+            stacklevel=3,
+        )
         score = _grade_score(B, scores_g)
         dim_score = _grade_score(dim_B, scores_g)
     else:
@@ -480,14 +516,16 @@ def score_entities(
         Uf = np.where(present, U, 0.0)
         if method == "topsis":
             raw = np.where(np.isnan(X), 0.0, X)
-            cols = np.where(plan.benefit_raw & ~np.isin(np.arange(X.shape[1]), plan.vote_cols),
-                            0, 1).astype(bool)
+            cols = np.where(
+                plan.benefit_raw & ~np.isin(np.arange(X.shape[1]), plan.vote_cols), 0, 1
+            ).astype(bool)
             M = np.where(cols[None, :], Uf, raw)
             benefit = np.where(cols, True, plan.benefit_raw)
             score = np.asarray(mcda_score(M, leaf_w, benefit, method="topsis").scores)
         else:
-            score = np.asarray(mcda_score(Uf, leaf_w, np.ones(X.shape[1], dtype=bool),
-                                          method=method).scores)
+            score = np.asarray(
+                mcda_score(Uf, leaf_w, np.ones(X.shape[1], dtype=bool), method=method).scores
+            )
         top = _top_dimension(compiled)[compiled.leaf_nodes]
         dim_w = np.zeros((leaf_w.size, dims.size))
         dim_w[np.arange(leaf_w.size), top] = leaf_w
@@ -542,4 +580,3 @@ def _ro(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         x.flags.writeable = False
     return x
-

@@ -64,7 +64,11 @@ def _quantitative(
     noise = 0.6 * z + 0.8 * rng.standard_normal(n)  # corr(goodness, quality z) = 0.6
     lo_r, hi_r = leaf.range if leaf.range is not None else (None, None)
     if leaf.direction in ("target", "interval"):
-        centre = leaf.target if leaf.direction == "target" else sum(leaf.interval or (0, 0)) / 2
+        centre = (
+            float(leaf.target or 0.0)
+            if leaf.direction == "target"
+            else sum(leaf.interval or (0.0, 0.0)) / 2
+        )
         best, worst = _span(leaf)
         scale = abs(worst - best) / 2 or (abs(centre) * 0.1 or 1.0)
         x = centre + scale * np.abs(noise) * rng.choice([-1.0, 1.0], size=n)
@@ -83,12 +87,11 @@ def _quantitative(
             x = _lognormal(w, best, -noise)
     if lo_r is not None or hi_r is not None:
         x = np.clip(x, lo_r if lo_r is not None else -np.inf, hi_r if hi_r is not None else np.inf)
-    return x
+    out: npt.NDArray[np.float64] = x
+    return out
 
 
-def _lognormal(
-    low: float, high: float, signal: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
+def _lognormal(low: float, high: float, signal: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Log-normal with ``low`` and ``high`` as its 5 % and 95 % quantiles.
 
     ``signal`` ~ N(0, 1); a larger signal gives a *smaller* value.
@@ -156,4 +159,3 @@ def generate_sample(
             met = rng.binomial(len(leaf.items), p_met).astype(np.float64)
             cols[col] = met if leaf.input == "count" else np.round(met / len(leaf.items), 4)
     return cols
-

@@ -22,6 +22,7 @@ which :func:`evalsys.io.load_tree` calls so that every error names the file, lin
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 from typing import Annotated, Any, Literal
@@ -55,10 +56,9 @@ __all__ = [
     "parse_number",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 DIRECT_WEIGHT_TOL = 1e-6
-
 
 
 def parse_number(value: float | str) -> float:
@@ -140,7 +140,7 @@ class StandardMembership(_Model):
             raise ValueError("needs one point per grade (at least 2)")
         if any(not math.isfinite(p) for p in v):
             raise ValueError("points must be finite numbers")
-        diffs = [b - a for a, b in zip(v, v[1:], strict=False)]
+        diffs = [b - a for a, b in itertools.pairwise(v)]
         if not (all(d > 0 for d in diffs) or all(d < 0 for d in diffs)):
             raise ValueError(f"points must be strictly increasing or decreasing, got {list(v)}")
         return v
@@ -364,7 +364,11 @@ class CombinedWeights(_Model):
 
 
 WeightSpec = Annotated[
-    PairwiseWeights | FuzzyWeights | DirectWeights | ObjectiveWeights | EqualWeights
+    PairwiseWeights
+    | FuzzyWeights
+    | DirectWeights
+    | ObjectiveWeights
+    | EqualWeights
     | CombinedWeights,
     Field(discriminator="type"),
 ]
@@ -601,16 +605,19 @@ def _check_weights(
                 parts.append(f"unknown children {', '.join(extra)}")
             raise _err(f"direct weights: {'; '.join(parts)}", idx, node_id, *ctx, "values")
         return
-    if isinstance(spec, PairwiseWeights | FuzzyWeights):
-        if spec.order is not None and sorted(spec.order) != sorted(kids):
-            raise _err(
-                f"'order' must list each child exactly once; children are {', '.join(kids)}, "
-                f"order is {', '.join(spec.order)}",
-                idx,
-                node_id,
-                *ctx,
-                "order",
-            )
+    if (
+        isinstance(spec, PairwiseWeights | FuzzyWeights)
+        and spec.order is not None
+        and sorted(spec.order) != sorted(kids)
+    ):
+        raise _err(
+            f"'order' must list each child exactly once; children are {', '.join(kids)}, "
+            f"order is {', '.join(spec.order)}",
+            idx,
+            node_id,
+            *ctx,
+            "order",
+        )
     if isinstance(spec, FuzzyWeights):
         methods.check_name("fuzzy_ahp", spec.method)
         methods.check_name("defuzzifier", spec.defuzzify)
@@ -697,8 +704,12 @@ def check_tree(spec: TreeSpec) -> None:
         raise _err("tree has no root (a node with 'parent: null')", None, None, "nodes")
     if len(roots) > 1:
         names = ", ".join(spec.nodes[i].id for i in roots)
-        raise _err(f"tree has {len(roots)} roots ({names}); exactly one is allowed", roots[1],
-                   spec.nodes[roots[1]].id, "parent")
+        raise _err(
+            f"tree has {len(roots)} roots ({names}); exactly one is allowed",
+            roots[1],
+            spec.nodes[roots[1]].id,
+            "parent",
+        )
     root = spec.nodes[roots[0]]
     if not isinstance(root, DimensionNode):
         raise _err("the root must be a dimension node", roots[0], root.id, "kind")
@@ -761,7 +772,12 @@ def check_tree(spec: TreeSpec) -> None:
                     raise _err(
                         f"standard is in '{std.unit}' but the indicator is measured in "
                         f"'{unit}' (convert the limit; units are not converted implicitly)",
-                        i, n.id, n.kind, "standards", k, "unit",
+                        i,
+                        n.id,
+                        n.kind,
+                        "standards",
+                        k,
+                        "unit",
                     )
             m = n.membership
             if m is not None and _membership_size(m) != grades:

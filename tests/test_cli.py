@@ -25,8 +25,9 @@ transportation,1/5,1/7,1/3,1/7,1
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "evalsys", *args], capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "evalsys", *args], capture_output=True, text=True, check=False
+    )
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
@@ -42,8 +43,17 @@ def test_every_command_has_help() -> None:
 
     group = typer.main.get_group(app)
     names = sorted(group.commands)
-    assert {"validate", "schema", "sample-data", "weights", "ahp", "group", "ri-simulate",
-            "score", "demo"} <= set(names)
+    assert {
+        "validate",
+        "schema",
+        "sample-data",
+        "weights",
+        "ahp",
+        "group",
+        "ri-simulate",
+        "score",
+        "demo",
+    } <= set(names)
     for name in names:
         assert group.commands[name].help, name
         proc = run(name, "--help")
@@ -117,8 +127,15 @@ def test_score_writes_by_extension(tmp_path: Path, ext: str) -> None:
     assert summary["entities"] == 500 and sum(summary["grades"].values()) == 500
     table = read_table(out)
     assert table.num_rows == 500
-    assert {"entity_id", "score", "grade", "grade_name", "validity", "rank",
-            "dim.logistics"} <= set(table.column_names)
+    assert {
+        "entity_id",
+        "score",
+        "grade",
+        "grade_name",
+        "validity",
+        "rank",
+        "dim.logistics",
+    } <= set(table.column_names)
     assert not list(tmp_path.glob(".*.tmp")), "no temporary file left behind"
 
 
@@ -133,8 +150,17 @@ def test_score_other_methods(tmp_path: Path, method: str) -> None:
 
 def test_score_with_memberships_and_contributions(tmp_path: Path) -> None:
     out = tmp_path / "s.parquet"
-    proc = run("score", "ecommerce_service", str(SAMPLE), "-o", str(out), "--operator",
-               "min_max", "--memberships", "--contributions")
+    proc = run(
+        "score",
+        "ecommerce_service",
+        str(SAMPLE),
+        "-o",
+        str(out),
+        "--operator",
+        "min_max",
+        "--memberships",
+        "--contributions",
+    )
     assert proc.returncode == 0, proc.stderr
     cols = read_table(out).column_names
     assert "B.excellent" in cols and "contrib.logistics" in cols
@@ -158,12 +184,22 @@ def test_score_bad_data_is_one_line(tmp_path: Path) -> None:
     lines[3] = ",".join(row)
     data = tmp_path / "bad.csv"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    err = one_line_error(run("score", "ecommerce_service", str(data), "-o",
-                             str(tmp_path / "o.csv")))
+    err = one_line_error(
+        run("score", "ecommerce_service", str(data), "-o", str(tmp_path / "o.csv"))
+    )
     assert "column 'delivery_time'" in err and "negative durations" in err and "(rows 3)" in err
     assert not (tmp_path / "o.csv").exists()
-    err = one_line_error(run("score", "ecommerce_service", str(SAMPLE), "-o",
-                             str(tmp_path / "o.csv"), "--operator", "max_min"))
+    err = one_line_error(
+        run(
+            "score",
+            "ecommerce_service",
+            str(SAMPLE),
+            "-o",
+            str(tmp_path / "o.csv"),
+            "--operator",
+            "max_min",
+        )
+    )
     assert "unknown fuzzy operator 'max_min'; valid names: min_max" in err
 
 

@@ -67,17 +67,21 @@ def test_batch_equals_one_at_a_time_and_order_free(operator: str) -> None:
 
 def test_contributions_add_up_to_the_score_gap() -> None:
     res = scored()
-    np.testing.assert_allclose(res.contributions.sum(axis=1), res.score - res.score.mean(),
-                               atol=1e-9)
-    np.testing.assert_allclose(res.dimension_contributions().sum(axis=1),
-                               res.contributions.sum(axis=1), atol=1e-12)
+    np.testing.assert_allclose(
+        res.contributions.sum(axis=1), res.score - res.score.mean(), atol=1e-9
+    )
+    np.testing.assert_allclose(
+        res.dimension_contributions().sum(axis=1), res.contributions.sum(axis=1), atol=1e-12
+    )
 
 
 @settings(max_examples=25, deadline=None)
-@given(entity=st.integers(0, 299), leaf=st.integers(0, COMPILED.n_leaves - 1),
-       step=st.floats(0.01, 0.9))
-def test_improving_an_indicator_never_lowers_the_score(entity: int, leaf: int,
-                                                       step: float) -> None:
+@given(
+    entity=st.integers(0, 299),
+    leaf=st.integers(0, COMPILED.n_leaves - 1),
+    step=st.floats(0.01, 0.9),
+)
+def test_improving_an_indicator_never_lowers_the_score(entity: int, leaf: int, step: float) -> None:
     """Better value on a benefit leaf (or lower on a cost leaf) → score not lower (M(·,+))."""
     spec_leaf = TREE.leaves()[leaf]
     col = spec_leaf.data_column
@@ -131,8 +135,11 @@ def with_gap(col: str, rows: list[int]) -> dict[str, Any]:
 
 
 def test_missing_reject_names_column_and_rows() -> None:
-    with pytest.raises(DataError, match=r"column 'delivery_time': missing values in indicator "
-                                        r"'delivery_time'.*\(rows 4, 10\)"):
+    with pytest.raises(
+        DataError,
+        match=r"column 'delivery_time': missing values in indicator "
+        r"'delivery_time'.*\(rows 4, 10\)",
+    ):
         scored(with_gap("delivery_time", [3, 9]))
 
 
@@ -140,7 +147,9 @@ def test_missing_skip_lists_skipped_entities() -> None:
     res = scored(with_gap("delivery_time", [3, 9]), missing="skip")
     assert res.n_entities == 298
     assert [(s.row, s.reason) for s in res.skipped] == [
-        (4, "missing delivery_time"), (10, "missing delivery_time")]
+        (4, "missing delivery_time"),
+        (10, "missing delivery_time"),
+    ]
     full = scored()
     keep = np.setdiff1d(np.arange(300), [3, 9])
     np.testing.assert_allclose(res.score, full.score[keep], atol=1e-12)
@@ -170,11 +179,14 @@ def test_missing_renormalize_reports_coverage_and_rescales_siblings() -> None:
 # ------------------------------------------------------------------ data errors
 
 
-@pytest.mark.parametrize(("col", "value", "fragment"), [
-    ("order_processing_time", -5.0, "negative durations"),
-    ("on_time_rate", 130.0, "values above 100 %"),
-    ("service_attitude", 7.0, "1–5 scale"),
-])
+@pytest.mark.parametrize(
+    ("col", "value", "fragment"),
+    [
+        ("order_processing_time", -5.0, "negative durations"),
+        ("on_time_rate", 130.0, "values above 100 %"),
+        ("service_attitude", 7.0, "1–5 scale"),
+    ],
+)
 def test_out_of_range_values_name_column_and_rows(col: str, value: float, fragment: str) -> None:
     cols = {k: np.asarray(v).copy() for k, v in SAMPLE.items()}
     cols[col] = cols[col].astype(float)
@@ -225,18 +237,37 @@ def test_single_level_tree_reproduces_textbook_clothing_example() -> None:
     memberships equal the published R; B1 = (0.2, 0.3, 0.4, 0.1), grade 3 (不太受欢迎).
     """
     factors = ["colour", "style", "durability", "price"]
-    R = np.array([[0.2, 0.5, 0.2, 0.1], [0.7, 0.2, 0.1, 0.0], [0.0, 0.4, 0.5, 0.1],
-                  [0.2, 0.3, 0.5, 0.0]])
-    grades = [{"id": f"g{k}", "name": n, "score": s} for k, (n, s) in
-              enumerate(zip(["很欢迎", "较欢迎", "不太欢迎", "不欢迎"], [4, 3, 2, 1],
-                            strict=True))]
-    spec = tree_from_dict({
-        "id": "clothing", "name": "服装评价", "grades": grades,
-        "nodes": [{"id": "root", "name": "服装", "kind": "dimension",
-                   "weights": {"type": "direct", "values": dict(zip(
-                       factors, [0.1, 0.2, 0.3, 0.4], strict=True))}},
-                  *({"id": f, "parent": "root", "name": f, "kind": "rating",
-                     "input": "votes"} for f in factors)]})
+    R = np.array(
+        [[0.2, 0.5, 0.2, 0.1], [0.7, 0.2, 0.1, 0.0], [0.0, 0.4, 0.5, 0.1], [0.2, 0.3, 0.5, 0.0]]
+    )
+    grades = [
+        {"id": f"g{k}", "name": n, "score": s}
+        for k, (n, s) in enumerate(
+            zip(["很欢迎", "较欢迎", "不太欢迎", "不欢迎"], [4, 3, 2, 1], strict=True)
+        )
+    ]
+    spec = tree_from_dict(
+        {
+            "id": "clothing",
+            "name": "服装评价",
+            "grades": grades,
+            "nodes": [
+                {
+                    "id": "root",
+                    "name": "服装",
+                    "kind": "dimension",
+                    "weights": {
+                        "type": "direct",
+                        "values": dict(zip(factors, [0.1, 0.2, 0.3, 0.4], strict=True)),
+                    },
+                },
+                *(
+                    {"id": f, "parent": "root", "name": f, "kind": "rating", "input": "votes"}
+                    for f in factors
+                ),
+            ],
+        }
+    )
     compiled = compile_tree(spec)
     cols: dict[str, Any] = {"entity_id": np.array(["coat"])}
     for i, f in enumerate(factors):

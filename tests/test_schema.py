@@ -12,12 +12,15 @@ from evalsys.schema import schema_text
 
 def test_shipped_schema_is_current() -> None:
     shipped = shipped_path("schema", "tree.schema.json").read_text(encoding="utf-8")
-    assert shipped == schema_text(), "run: evalsys schema -o indicator_trees/schema/tree.schema.json"
+    assert shipped == schema_text(), (
+        "run: evalsys schema -o indicator_trees/schema/tree.schema.json"
+    )
 
 
 def test_schema_cli_prints_valid_json_schema() -> None:
-    proc = subprocess.run([sys.executable, "-m", "evalsys", "schema"], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "evalsys", "schema"], capture_output=True, text=True, check=True
+    )
     schema = json.loads(proc.stdout)
     assert schema["title"] == "TreeSpec"
     assert "nodes" in schema["required"]

@@ -53,16 +53,24 @@ BASE: dict[str, Any] = {
             "kind": "checklist",
             "items": ["HTTPS", "AES"],
         },
-        {"id": "rate", "parent": "root", "name": "解决率", "kind": "quantitative",
-         "unit": "%", "direction": "benefit", "range": [0, 100]},
+        {
+            "id": "rate",
+            "parent": "root",
+            "name": "解决率",
+            "kind": "quantitative",
+            "unit": "%",
+            "direction": "benefit",
+            "range": [0, 100],
+        },
     ],
 }
 
 
 def write(tmp_path: Path, data: Any, name: str = "tree.yaml") -> Path:
     path = tmp_path / name
-    text = data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True,
-                                                              sort_keys=False)
+    text = (
+        data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    )
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -113,58 +121,159 @@ def test_model_is_frozen(tmp_path: Path) -> None:
 BAD_CASES: list[tuple[str, Any, str, str | None, str | None]] = [
     # name, data, message fragment, node id in message, text on the reported line
     ("malformed_yaml", "id: t\nnodes: [\n  {id: a, name: b\n", "malformed YAML", None, None),
-    ("unknown_field", mutated(lambda d: node(d, "speed").update(colour="red")),
-     "unknown field 'colour'", "speed", "colour"),
-    ("duplicate_id", mutated(lambda d: d["nodes"].append(dict(node(d, "rate")))),
-     "duplicate node id 'rate'", "rate", None),
-    ("cycle", mutated(lambda d: (node(d, "service").update(parent="attitude"),
-                                 node(d, "attitude").update(kind="dimension"),
-                                 [node(d, "attitude").pop(k, None) for k in ("scale",)])),
-     "cycle in parent links", None, None),
-    ("orphan", mutated(lambda d: node(d, "rate").update(parent="nowhere")),
-     "parent 'nowhere' does not exist", "rate", "parent: nowhere"),
-    ("missing_children", mutated(lambda d: d["nodes"].append(
-        {"id": "empty", "parent": "root", "name": "空", "kind": "dimension"})),
-     "dimension has no children", "empty", None),
-    ("non_square", mutated(lambda d: node(d, "root")["weights"].update(
-        matrix=[[1, 3, 5], ["1/3", 1], ["1/5", "1/2", 1]])),
-     "not square", "root", "matrix"),
-    ("non_reciprocal", mutated(lambda d: node(d, "root")["weights"].update(
-        matrix=[[1, 3, 5], [3, 1, 2], ["1/5", "1/2", 1]])),
-     "not reciprocal at [0][1]", "root", "matrix"),
-    ("non_positive", mutated(lambda d: node(d, "root")["weights"].update(
-        matrix=[[1, 3, 5], ["1/3", 1, 0], ["1/5", "1/2", 1]])),
-     "must be a positive number", "root", "matrix"),
-    ("matrix_size", mutated(lambda d: node(d, "root")["weights"].update(
-        matrix=[[1, 3], ["1/3", 1]])),
-     "2x2 but the node has 3 children", "root", "matrix"),
-    ("direct_sum", mutated(lambda d: node(d, "service")["weights"].update(
-        values={"attitude": 0.6, "security": 0.5})),
-     "direct weights must sum to 1", "service", "values"),
-    ("unknown_method", mutated(lambda d: node(d, "root")["weights"].update(method="magic")),
-     "unknown priority method 'magic'; valid names: eigenvector", "root", None),
-    ("missing_unit", mutated(lambda d: node(d, "speed").pop("unit")),
-     "missing required field 'unit'", "speed", None),
-    ("missing_direction", mutated(lambda d: node(d, "rate").pop("direction")),
-     "missing required field 'direction'", "rate", None),
-    ("membership_size", mutated(lambda d: node(d, "speed")["membership"].update(
-        points=[30, 60, 120])),
-     "membership has 3 entries but the tree has 4 grades", "speed", "membership"),
-    ("wrong_direction_points", mutated(lambda d: node(d, "speed")["membership"].update(
-        points=[300, 120, 60, 30])),
-     "must increase from the best grade", "speed", None),
-    ("two_roots", mutated(lambda d: node(d, "rate").update(parent=None)),
-     "tree has 2 roots", "rate", None),
-    ("leaf_as_parent", mutated(lambda d: node(d, "rate").update(parent="speed")),
-     "only dimensions have children", "rate", None),
+    (
+        "unknown_field",
+        mutated(lambda d: node(d, "speed").update(colour="red")),
+        "unknown field 'colour'",
+        "speed",
+        "colour",
+    ),
+    (
+        "duplicate_id",
+        mutated(lambda d: d["nodes"].append(dict(node(d, "rate")))),
+        "duplicate node id 'rate'",
+        "rate",
+        None,
+    ),
+    (
+        "cycle",
+        mutated(
+            lambda d: (
+                node(d, "service").update(parent="attitude"),
+                node(d, "attitude").update(kind="dimension"),
+                [node(d, "attitude").pop(k, None) for k in ("scale",)],
+            )
+        ),
+        "cycle in parent links",
+        None,
+        None,
+    ),
+    (
+        "orphan",
+        mutated(lambda d: node(d, "rate").update(parent="nowhere")),
+        "parent 'nowhere' does not exist",
+        "rate",
+        "parent: nowhere",
+    ),
+    (
+        "missing_children",
+        mutated(
+            lambda d: d["nodes"].append(
+                {"id": "empty", "parent": "root", "name": "空", "kind": "dimension"}
+            )
+        ),
+        "dimension has no children",
+        "empty",
+        None,
+    ),
+    (
+        "non_square",
+        mutated(
+            lambda d: node(d, "root")["weights"].update(
+                matrix=[[1, 3, 5], ["1/3", 1], ["1/5", "1/2", 1]]
+            )
+        ),
+        "not square",
+        "root",
+        "matrix",
+    ),
+    (
+        "non_reciprocal",
+        mutated(
+            lambda d: node(d, "root")["weights"].update(
+                matrix=[[1, 3, 5], [3, 1, 2], ["1/5", "1/2", 1]]
+            )
+        ),
+        "not reciprocal at [0][1]",
+        "root",
+        "matrix",
+    ),
+    (
+        "non_positive",
+        mutated(
+            lambda d: node(d, "root")["weights"].update(
+                matrix=[[1, 3, 5], ["1/3", 1, 0], ["1/5", "1/2", 1]]
+            )
+        ),
+        "must be a positive number",
+        "root",
+        "matrix",
+    ),
+    (
+        "matrix_size",
+        mutated(lambda d: node(d, "root")["weights"].update(matrix=[[1, 3], ["1/3", 1]])),
+        "2x2 but the node has 3 children",
+        "root",
+        "matrix",
+    ),
+    (
+        "direct_sum",
+        mutated(
+            lambda d: node(d, "service")["weights"].update(
+                values={"attitude": 0.6, "security": 0.5}
+            )
+        ),
+        "direct weights must sum to 1",
+        "service",
+        "values",
+    ),
+    (
+        "unknown_method",
+        mutated(lambda d: node(d, "root")["weights"].update(method="magic")),
+        "unknown priority method 'magic'; valid names: eigenvector",
+        "root",
+        None,
+    ),
+    (
+        "missing_unit",
+        mutated(lambda d: node(d, "speed").pop("unit")),
+        "missing required field 'unit'",
+        "speed",
+        None,
+    ),
+    (
+        "missing_direction",
+        mutated(lambda d: node(d, "rate").pop("direction")),
+        "missing required field 'direction'",
+        "rate",
+        None,
+    ),
+    (
+        "membership_size",
+        mutated(lambda d: node(d, "speed")["membership"].update(points=[30, 60, 120])),
+        "membership has 3 entries but the tree has 4 grades",
+        "speed",
+        "membership",
+    ),
+    (
+        "wrong_direction_points",
+        mutated(lambda d: node(d, "speed")["membership"].update(points=[300, 120, 60, 30])),
+        "must increase from the best grade",
+        "speed",
+        None,
+    ),
+    (
+        "two_roots",
+        mutated(lambda d: node(d, "rate").update(parent=None)),
+        "tree has 2 roots",
+        "rate",
+        None,
+    ),
+    (
+        "leaf_as_parent",
+        mutated(lambda d: node(d, "rate").update(parent="speed")),
+        "only dimensions have children",
+        "rate",
+        None,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "data", "fragment", "node_id", "line_text"), BAD_CASES,
-                         ids=[c[0] for c in BAD_CASES])
+@pytest.mark.parametrize(
+    ("name", "data", "fragment", "node_id", "line_text"), BAD_CASES, ids=[c[0] for c in BAD_CASES]
+)
 def test_bad_tree_gets_one_clear_message(
-    tmp_path: Path, name: str, data: Any, fragment: str, node_id: str | None,
-    line_text: str | None
+    tmp_path: Path, name: str, data: Any, fragment: str, node_id: str | None, line_text: str | None
 ) -> None:
     path = write(tmp_path, data)
     with pytest.raises(TreeSpecError) as info:

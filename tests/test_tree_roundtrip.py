@@ -20,8 +20,10 @@ def leaf(draw: Any, node_id: str, parent: str) -> dict[str, Any]:
     out: dict[str, Any] = {"id": node_id, "parent": parent, "name": draw(names), "kind": kind}
     if kind == "quantitative":
         direction = draw(st.sampled_from(["benefit", "cost", "target", "interval"]))
-        out |= {"unit": draw(st.sampled_from(["s", "h", "%", "working_day"])),
-                "direction": direction}
+        out |= {
+            "unit": draw(st.sampled_from(["s", "h", "%", "working_day"])),
+            "direction": direction,
+        }
         if direction == "target":
             out["target"] = draw(finite)
         if direction == "interval":
@@ -34,11 +36,19 @@ def leaf(draw: Any, node_id: str, parent: str) -> dict[str, Any]:
                 "points": pts if direction == "cost" else pts[::-1],
             }
         if draw(st.booleans()):
-            out["standards"] = [{"op": "<=", "value": draw(finite), "unit": out["unit"],
-                                 "illustrative": draw(st.booleans())}]
+            out["standards"] = [
+                {
+                    "op": "<=",
+                    "value": draw(finite),
+                    "unit": out["unit"],
+                    "illustrative": draw(st.booleans()),
+                }
+            ]
     elif kind == "rating":
-        out |= {"scale": draw(st.sampled_from([5, 10])),
-                "input": draw(st.sampled_from(["mean", "votes"]))}
+        out |= {
+            "scale": draw(st.sampled_from([5, 10])),
+            "input": draw(st.sampled_from(["mean", "votes"])),
+        }
     else:
         out["items"] = draw(st.lists(names, min_size=1, max_size=4))
     return out
@@ -60,8 +70,11 @@ def trees(draw: Any) -> dict[str, Any]:
             vals[-1] = 1.0 - sum(vals[:-1])
             return {"type": "direct", "values": dict(zip(children, vals, strict=True))}
         matrix = [[f"{a}/{b}" if a % b else str(a // b) for b in raw] for a in raw]
-        return {"type": "pairwise", "matrix": matrix,
-                "method": draw(st.sampled_from(["eigenvector", "geometric_mean"]))}
+        return {
+            "type": "pairwise",
+            "matrix": matrix,
+            "method": draw(st.sampled_from(["eigenvector", "geometric_mean"])),
+        }
 
     def build(parent: str | None, depth: int) -> str:
         nid = f"n{next(counter)}"
@@ -91,8 +104,11 @@ def test_yaml_round_trip(data: dict[str, Any]) -> None:
     assert dump_tree(again) == text
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(trees())
 def test_json_round_trip_through_files(tmp_path: Path, data: dict[str, Any]) -> None:
     tree = tree_from_dict(data)

@@ -16,8 +16,13 @@ from evalsys.errors import ConsistencyWarning, EvalsysError
 from evalsys.io import load_tree, tree_from_dict
 from evalsys.weighting import tree_weights
 
-CITY = [[1, "1/5", 3, "1/2", 5], [5, 1, 7, 1, 7], ["1/3", "1/7", 1, "1/4", 3],
-        [2, 1, 4, 1, 7], ["1/5", "1/7", "1/3", "1/7", 1]]
+CITY = [
+    [1, "1/5", 3, "1/2", 5],
+    [5, 1, 7, 1, 7],
+    ["1/3", "1/7", 1, "1/4", 3],
+    [2, 1, 4, 1, 7],
+    ["1/5", "1/7", "1/3", "1/7", 1],
+]
 CITY_IDS = ["culture", "family", "housing", "jobs", "transportation"]
 
 
@@ -28,8 +33,17 @@ def city_tree(weights: dict[str, Any], order: list[str] | None = None) -> dict[s
         "name": "选择城市",
         "nodes": [
             {"id": "root", "name": "城市", "kind": "dimension", "weights": weights},
-            *({"id": k, "parent": "root", "name": k, "kind": "quantitative", "unit": "pt",
-               "direction": "benefit"} for k in kids),
+            *(
+                {
+                    "id": k,
+                    "parent": "root",
+                    "name": k,
+                    "kind": "quantitative",
+                    "unit": "pt",
+                    "direction": "benefit",
+                }
+                for k in kids
+            ),
         ],
     }
 
@@ -62,11 +76,18 @@ def test_pairwise_node_reproduces_saaty_city_case() -> None:
 
 def test_order_maps_matrix_rows_to_children() -> None:
     """A matrix written in another order than the children gives the same child weights."""
-    base = tree_weights(compile_tree(tree_from_dict(
-        city_tree({"type": "pairwise", "matrix": CITY})))).node("root")
-    reordered = tree_weights(compile_tree(tree_from_dict(city_tree(
-        {"type": "pairwise", "matrix": CITY, "order": CITY_IDS},
-        order=CITY_IDS[::-1])))).node("root")
+    base = tree_weights(
+        compile_tree(tree_from_dict(city_tree({"type": "pairwise", "matrix": CITY})))
+    ).node("root")
+    reordered = tree_weights(
+        compile_tree(
+            tree_from_dict(
+                city_tree(
+                    {"type": "pairwise", "matrix": CITY, "order": CITY_IDS}, order=CITY_IDS[::-1]
+                )
+            )
+        )
+    ).node("root")
     np.testing.assert_allclose(reordered.weights, base.weights[::-1], rtol=1e-12)
 
 
@@ -85,10 +106,16 @@ def test_incomplete_judgments_on_a_consistent_matrix() -> None:
 def test_experts_aggregate_like_group_priorities() -> None:
     other = np.array(ahp_priorities(CITY).weights)
     consistent = [[float(a / b) for b in other] for a in other]
-    data = city_tree({"type": "pairwise", "aggregation": "aip_geometric", "experts": [
-        {"name": "A", "matrix": CITY, "weight": 2},
-        {"name": "B", "matrix": consistent, "weight": 1},
-    ]})
+    data = city_tree(
+        {
+            "type": "pairwise",
+            "aggregation": "aip_geometric",
+            "experts": [
+                {"name": "A", "matrix": CITY, "weight": 2},
+                {"name": "B", "matrix": consistent, "weight": 1},
+            ],
+        }
+    )
     with pytest.warns(ConsistencyWarning, match="outside the judgment scale"):
         nw = tree_weights(compile_tree(tree_from_dict(data))).node("root")
     # AIP geometric: weighted geometric mean of the priority vectors, renormalised
@@ -101,13 +128,11 @@ def test_fuzzy_node_with_crisp_triangles_equals_geometric_mean() -> None:
     tfn = [[[x, x, x] for x in row] for row in CITY]
     data = city_tree({"type": "fuzzy_pairwise", "matrix": tfn, "method": "buckley"})
     nw = tree_weights(compile_tree(tree_from_dict(data))).node("root")
-    np.testing.assert_allclose(nw.weights, [0.1526, 0.4228, 0.0723, 0.3147, 0.0376],
-                               atol=5e-5)
+    np.testing.assert_allclose(nw.weights, [0.1526, 0.4228, 0.0723, 0.3147, 0.0376], atol=5e-5)
 
 
 def test_objective_weights_need_data() -> None:
-    compiled = compile_tree(tree_from_dict(city_tree({"type": "objective",
-                                                      "method": "entropy"})))
+    compiled = compile_tree(tree_from_dict(city_tree({"type": "objective", "method": "entropy"})))
     with pytest.raises(EvalsysError, match=r"node 'root': objective weights \(entropy\)"):
         tree_weights(compiled)
     rng = np.random.default_rng(1)
@@ -120,22 +145,37 @@ def test_objective_weights_need_data() -> None:
 
 
 def test_combined_linear_weights() -> None:
-    compiled = compile_tree(tree_from_dict(city_tree({
-        "type": "combined", "subjective": {"type": "pairwise", "matrix": CITY},
-        "objective": "critic", "rule": "linear", "alpha": 0.7})))
+    compiled = compile_tree(
+        tree_from_dict(
+            city_tree(
+                {
+                    "type": "combined",
+                    "subjective": {"type": "pairwise", "matrix": CITY},
+                    "objective": "critic",
+                    "rule": "linear",
+                    "alpha": 0.7,
+                }
+            )
+        )
+    )
     U = np.random.default_rng(2).random((40, 5))
     nw = tree_weights(compiled, U).node("root")
     from evalsys.objective import objective_weights
 
     expect = 0.7 * np.asarray(ahp_priorities(CITY).weights) + 0.3 * np.asarray(
-        objective_weights(U, "critic").weights)
+        objective_weights(U, "critic").weights
+    )
     np.testing.assert_allclose(nw.weights, expect, rtol=1e-12)
     assert nw.cr == pytest.approx(0.0503, abs=5e-4)
 
 
 def test_weights_cli_prints_every_cr() -> None:
-    proc = subprocess.run([sys.executable, "-m", "evalsys", "weights", "ecommerce_service"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "evalsys", "weights", "ecommerce_service"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     tw = tree_weights(compile_tree(load_tree("ecommerce_service")))
     for nw in tw.nodes:
@@ -146,7 +186,10 @@ def test_weights_cli_prints_every_cr() -> None:
 def test_weights_cli_json() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "evalsys", "weights", "ecommerce_service", "--json"],
-        capture_output=True, text=True, check=True)
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     out = json.loads(proc.stdout)
     assert out["all_consistent"] is True
     assert sum(v for k, v in out["global"].items() if k.startswith("first_response")) > 0
