@@ -109,8 +109,7 @@ def _numeric(table: Any, column: str, leaf_id: str) -> FloatArray:
             )
         col = pc.if_else(empty, pa.scalar(None, pa.string()), col)
     elif not (pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_null(typ)):
-        raise DataError(f"indicator '{leaf_id}' needs numbers; column type is {typ}",
-                        column=column)
+        raise DataError(f"indicator '{leaf_id}' needs numbers; column type is {typ}", column=column)
     out = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
     return np.asarray(out, dtype=np.float64)
 
@@ -121,8 +120,11 @@ def _check_range(
     finite = np.isfinite(x)
     inf = np.isinf(x)
     if inf.any():
-        raise DataError(f"indicator '{leaf.id}' has infinite values", column=column,
-                        rows=[int(i) + 1 for i in np.flatnonzero(inf)])
+        raise DataError(
+            f"indicator '{leaf.id}' has infinite values",
+            column=column,
+            rows=[int(i) + 1 for i in np.flatnonzero(inf)],
+        )
     if isinstance(leaf, QuantitativeNode):
         lo, hi = leaf.range if leaf.range is not None else (None, None)
         if leaf.unit == "%":
@@ -131,10 +133,16 @@ def _check_range(
         if lo is not None:
             bad = finite & (x < lo)
             if bad.any():
-                what = "negative durations" if lo == 0 and leaf.unit not in ("%",) else (
-                    f"values below {lo:g} {leaf.unit}")
-                raise DataError(f"indicator '{leaf.id}' has {what} (e.g. {x[bad][0]:g})",
-                                column=column, rows=[int(i) + 1 for i in np.flatnonzero(bad)])
+                what = (
+                    "negative durations"
+                    if lo == 0 and leaf.unit not in ("%",)
+                    else (f"values below {lo:g} {leaf.unit}")
+                )
+                raise DataError(
+                    f"indicator '{leaf.id}' has {what} (e.g. {x[bad][0]:g})",
+                    column=column,
+                    rows=[int(i) + 1 for i in np.flatnonzero(bad)],
+                )
         if hi is not None:
             bad = finite & (x > hi)
             if bad.any():
@@ -162,15 +170,23 @@ def _check_range(
         if bad.any():
             raise DataError(
                 f"rating '{leaf.id}' is on a 1–{leaf.scale} scale; found {x[bad][0]:g}",
-                column=column, rows=[int(i) + 1 for i in np.flatnonzero(bad)])
+                column=column,
+                rows=[int(i) + 1 for i in np.flatnonzero(bad)],
+            )
     else:
         top = 1.0 if leaf.input == "share" else float(len(leaf.items))
         bad = finite & ((x < 0) | (x > top))
         if bad.any():
-            what = "share of items met in [0, 1]" if leaf.input == "share" else (
-                f"count of items met in 0..{len(leaf.items)}")
-            raise DataError(f"checklist '{leaf.id}' needs the {what}; found {x[bad][0]:g}",
-                            column=column, rows=[int(i) + 1 for i in np.flatnonzero(bad)])
+            what = (
+                "share of items met in [0, 1]"
+                if leaf.input == "share"
+                else (f"count of items met in 0..{len(leaf.items)}")
+            )
+            raise DataError(
+                f"checklist '{leaf.id}' needs the {what}; found {x[bad][0]:g}",
+                column=column,
+                rows=[int(i) + 1 for i in np.flatnonzero(bad)],
+            )
 
 
 def indicator_data(
@@ -211,15 +227,19 @@ def indicator_data(
             f"(the tree '{spec.id}' reads {len(needed)} columns)"
         )
     if id_column in names:
-        ids = np.asarray(table.column(id_column).cast("string").to_numpy(zero_copy_only=False),
-                         dtype=str)
+        ids = np.asarray(
+            table.column(id_column).cast("string").to_numpy(zero_copy_only=False), dtype=str
+        )
     else:
         ids = np.array([str(i) for i in range(1, table.num_rows + 1)])
     uniq, counts = np.unique(ids, return_counts=True)
     if (counts > 1).any():
         dup = uniq[counts > 1][0]
-        raise DataError(f"entity id '{dup}' appears {counts[counts > 1][0]} times",
-                        column=id_column, rows=[int(i) + 1 for i in np.flatnonzero(ids == dup)])
+        raise DataError(
+            f"entity id '{dup}' appears {counts[counts > 1][0]} times",
+            column=id_column,
+            rows=[int(i) + 1 for i in np.flatnonzero(ids == dup)],
+        )
 
     e, n_leaves, g = table.num_rows, len(leaves), len(spec.grades)
     values = np.full((e, n_leaves), np.nan)
@@ -232,15 +252,20 @@ def indicator_data(
                 v = _numeric(table, col, leaf.id)
                 bad = np.isfinite(v) & ((v < 0) | np.isinf(v))
                 if bad.any():
-                    raise DataError(f"votes of '{leaf.id}' must be counts >= 0",
-                                    column=col, rows=[int(i) + 1 for i in np.flatnonzero(bad)])
+                    raise DataError(
+                        f"votes of '{leaf.id}' must be counts >= 0",
+                        column=col,
+                        rows=[int(i) + 1 for i in np.flatnonzero(bad)],
+                    )
                 counts_arr[:, k] = v
             totals = counts_arr.sum(axis=1)
             zero = np.isfinite(totals) & (totals <= 0)
             if zero.any():
-                raise DataError(f"rating '{leaf.id}' has no votes at all",
-                                column=f"{leaf.data_column}.*",
-                                rows=[int(i) + 1 for i in np.flatnonzero(zero)])
+                raise DataError(
+                    f"rating '{leaf.id}' has no votes at all",
+                    column=f"{leaf.data_column}.*",
+                    rows=[int(i) + 1 for i in np.flatnonzero(zero)],
+                )
             votes[j] = counts_arr
             values[:, j] = np.where(np.isnan(totals), np.nan, 0.0)
         else:
@@ -265,16 +290,18 @@ def indicator_data(
             leaf_ids = [leaf.id for leaf in leaves]
             for i in np.flatnonzero(incomplete):
                 gone = [leaf_ids[k] for k in np.flatnonzero(~present[i])]
-                skipped.append(SkippedEntity(int(i) + 1, str(ids[i]),
-                                             f"missing {', '.join(gone)}"))
+                skipped.append(SkippedEntity(int(i) + 1, str(ids[i]), f"missing {', '.join(gone)}"))
             keep = ~incomplete
             if not keep.any():
                 raise DataError("every entity has a missing value; nothing left to score")
             ids, rows, values, present = ids[keep], rows[keep], values[keep], present[keep]
             votes = {k: v[keep] for k, v in votes.items()}
     used = {id_column, *needed}
-    kept_extra = {c: np.asarray(table.column(c).to_numpy(zero_copy_only=False))
-                  for c in passthrough if c in names}
+    kept_extra = {
+        c: np.asarray(table.column(c).to_numpy(zero_copy_only=False))
+        for c in passthrough
+        if c in names
+    }
     if skipped:
         keep_rows = rows - 1
         kept_extra = {c: v[keep_rows] for c, v in kept_extra.items()}

@@ -107,21 +107,27 @@ def _validation_message(exc: ValidationError) -> tuple[str, tuple[str | int, ...
     err = exc.errors(include_url=False)[0]
     loc = tuple(err["loc"])
     # drop the union tags and node index from the field path shown to users
-    field = ".".join(str(p) for p in loc[2:] if p not in _TAGS) if loc[:1] == ("nodes",) else (
-        ".".join(str(p) for p in loc)
+    field = (
+        ".".join(str(p) for p in loc[2:] if p not in _TAGS)
+        if loc[:1] == ("nodes",)
+        else (".".join(str(p) for p in loc))
     )
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     if err["type"] == "extra_forbidden":
         msg = f"unknown field '{loc[-1]}'"
-        field = ".".join(str(p) for p in loc[2:-1] if p not in _TAGS) if loc[:1] == ("nodes",) else (
-            ".".join(str(p) for p in loc[:-1])
+        field = (
+            ".".join(str(p) for p in loc[2:-1] if p not in _TAGS)
+            if loc[:1] == ("nodes",)
+            else (".".join(str(p) for p in loc[:-1]))
         )
     elif err["type"] == "missing":
         msg = f"missing required field '{loc[-1]}'"
-        field = ".".join(str(p) for p in loc[2:-1] if p not in _TAGS) if loc[:1] == ("nodes",) else (
-            ".".join(str(p) for p in loc[:-1])
+        field = (
+            ".".join(str(p) for p in loc[2:-1] if p not in _TAGS)
+            if loc[:1] == ("nodes",)
+            else (".".join(str(p) for p in loc[:-1]))
         )
     elif err["type"] == "union_tag_invalid":
         ctx = err.get("ctx", {})
@@ -142,8 +148,19 @@ def _validation_message(exc: ValidationError) -> tuple[str, tuple[str | int, ...
 
 _TAGS = frozenset(
     {
-        "dimension", "quantitative", "rating", "checklist", "pairwise", "fuzzy_pairwise",
-        "direct", "objective", "equal", "combined", "standard", "triangular", "trapezoidal",
+        "dimension",
+        "quantitative",
+        "rating",
+        "checklist",
+        "pairwise",
+        "fuzzy_pairwise",
+        "direct",
+        "objective",
+        "equal",
+        "combined",
+        "standard",
+        "triangular",
+        "trapezoidal",
         "gaussian",
     }
 )

@@ -133,9 +133,7 @@ def write_table(
         elif fmt == "json":
             import json
 
-            fh.write(
-                json.dumps(table.to_pylist(), ensure_ascii=False, indent=1).encode("utf-8")
-            )
+            fh.write(json.dumps(table.to_pylist(), ensure_ascii=False, indent=1).encode("utf-8"))
         else:
             from openpyxl import Workbook
 

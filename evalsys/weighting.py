@@ -149,8 +149,12 @@ class TreeWeights:
             ),
             "nodes": [n.to_dict() for n in self.nodes],
             "levels": [
-                {"depth": lv.depth, "nodes": list(lv.nodes), "cr": lv.cr,
-                 "consistent": lv.consistent}
+                {
+                    "depth": lv.depth,
+                    "nodes": list(lv.nodes),
+                    "cr": lv.cr,
+                    "consistent": lv.consistent,
+                }
                 for lv in self.levels
             ],
             "all_consistent": self.all_consistent,
@@ -190,8 +194,11 @@ def _pairwise(node_id: str, spec: PairwiseWeights, kids: tuple[str, ...]) -> Nod
 
         mats = []
         for ex in spec.experts:
-            m = _full_matrix(ex.matrix) if ex.matrix is not None else _judgment_matrix(
-                ex.judgments, order)
+            m = (
+                _full_matrix(ex.matrix)
+                if ex.matrix is not None
+                else _judgment_matrix(ex.judgments, order)
+            )
             if np.isnan(m).any():
                 m = _complete(node_id, m, order, spec)
             mats.append(m)
@@ -210,10 +217,16 @@ def _pairwise(node_id: str, spec: PairwiseWeights, kids: tuple[str, ...]) -> Nod
         }
         cr = g.group_cr
         return NodeWeights(
-            node_id, kids, np.asarray(g.weights)[perm], "pairwise", f"group {g.aggregation} / "
-            f"{g.method}", cr=cr, ri_table=g.ri_table,
+            node_id,
+            kids,
+            np.asarray(g.weights)[perm],
+            "pairwise",
+            f"group {g.aggregation} / {g.method}",
+            cr=cr,
+            ri_table=g.ri_table,
             consistent=None if cr is None else bool(cr < spec.threshold),
-            threshold=spec.threshold, details=details,
+            threshold=spec.threshold,
+            details=details,
         )
     if spec.matrix is not None:
         a = _full_matrix(spec.matrix)
@@ -223,33 +236,54 @@ def _pairwise(node_id: str, spec: PairwiseWeights, kids: tuple[str, ...]) -> Nod
         return _incomplete(node_id, a, kids, perm, spec)
     r = ahp_priorities(a, method=spec.method, ri=spec.ri, threshold=spec.threshold)
     return NodeWeights(
-        node_id, kids, np.asarray(r.weights)[perm], "pairwise", r.method,
-        lambda_max=float(r.lambda_max), ci=float(r.ci), cr=float(r.cr), ri=r.ri,
-        ri_table=r.ri_table, consistent=bool(r.consistent), threshold=r.threshold,
+        node_id,
+        kids,
+        np.asarray(r.weights)[perm],
+        "pairwise",
+        r.method,
+        lambda_max=float(r.lambda_max),
+        ci=float(r.ci),
+        cr=float(r.cr),
+        ri=r.ri,
+        ri_table=r.ri_table,
+        consistent=bool(r.consistent),
+        threshold=r.threshold,
     )
 
 
-def _complete(node_id: str, a: FloatArray, order: tuple[str, ...], spec: PairwiseWeights
-              ) -> FloatArray:
+def _complete(
+    node_id: str, a: FloatArray, order: tuple[str, ...], spec: PairwiseWeights
+) -> FloatArray:
     from evalsys.incomplete import incomplete_priorities
 
     r = incomplete_priorities(a, method=spec.incomplete_method, ri=spec.ri, labels=order)
     return np.asarray(r.completed, dtype=np.float64)
 
 
-def _incomplete(node_id: str, a: FloatArray, kids: tuple[str, ...], perm: list[int],
-                spec: PairwiseWeights) -> NodeWeights:
+def _incomplete(
+    node_id: str, a: FloatArray, kids: tuple[str, ...], perm: list[int], spec: PairwiseWeights
+) -> NodeWeights:
     from evalsys.incomplete import incomplete_priorities
 
     order = spec.order if spec.order is not None else kids
-    r = incomplete_priorities(a, method=spec.incomplete_method, ri=spec.ri, labels=order,
-                              threshold=spec.threshold)
+    r = incomplete_priorities(
+        a, method=spec.incomplete_method, ri=spec.ri, labels=order, threshold=spec.threshold
+    )
     missing = int(np.isnan(a).sum() // 2)
     return NodeWeights(
-        node_id, kids, np.asarray(r.weights)[perm], "pairwise",
-        f"incomplete {r.method}", lambda_max=float(r.lambda_max), ci=float(r.ci),
-        cr=float(r.cr), ri=float(r.ri), ri_table=r.ri_table, consistent=bool(r.consistent),
-        threshold=spec.threshold, details={"missing_judgments": missing},
+        node_id,
+        kids,
+        np.asarray(r.weights)[perm],
+        "pairwise",
+        f"incomplete {r.method}",
+        lambda_max=float(r.lambda_max),
+        ci=float(r.ci),
+        cr=float(r.cr),
+        ri=float(r.ri),
+        ri_table=r.ri_table,
+        consistent=bool(r.consistent),
+        threshold=spec.threshold,
+        details={"missing_judgments": missing},
     )
 
 
@@ -259,8 +293,13 @@ def _fuzzy(node_id: str, spec: FuzzyWeights, kids: tuple[str, ...]) -> NodeWeigh
     tfn = np.array([[[parse_number(x) for x in t] for t in row] for row in spec.matrix])
     r = fuzzy_ahp(tfn, method=spec.method, defuzzify=spec.defuzzify)
     perm = _ordered(spec, kids)
-    return NodeWeights(node_id, kids, np.asarray(r.weights)[perm], "fuzzy_pairwise",
-                       f"{r.method} / {spec.defuzzify}")
+    return NodeWeights(
+        node_id,
+        kids,
+        np.asarray(r.weights)[perm],
+        "fuzzy_pairwise",
+        f"{r.method} / {spec.defuzzify}",
+    )
 
 
 def _objective(
@@ -312,17 +351,29 @@ def node_weights(
         elif isinstance(sub, FuzzyWeights):
             base = _fuzzy(nid, sub, kids)
         else:
-            base = NodeWeights(nid, kids, np.array([sub.values[k] for k in kids]), "direct",
-                               "direct")
+            base = NodeWeights(
+                nid, kids, np.array([sub.values[k] for k in kids]), "direct", "direct"
+            )
         ow, oname = _objective(nid, w.objective, kids, utilities)
         c = combine_weights(base.weights, ow, rule=w.rule, alpha=w.alpha)
         return NodeWeights(
-            nid, kids, np.asarray(c.weights), "combined", f"{base.method} + {oname} ({c.rule})",
-            lambda_max=base.lambda_max, ci=base.ci, cr=base.cr, ri=base.ri,
-            ri_table=base.ri_table, consistent=base.consistent, threshold=base.threshold,
-            details={"subjective": [float(x) for x in base.weights],
-                     "objective": [float(x) for x in ow],
-                     "coefficients": [float(x) for x in c.coefficients]},
+            nid,
+            kids,
+            np.asarray(c.weights),
+            "combined",
+            f"{base.method} + {oname} ({c.rule})",
+            lambda_max=base.lambda_max,
+            ci=base.ci,
+            cr=base.cr,
+            ri=base.ri,
+            ri_table=base.ri_table,
+            consistent=base.consistent,
+            threshold=base.threshold,
+            details={
+                "subjective": [float(x) for x in base.weights],
+                "objective": [float(x) for x in ow],
+                "coefficients": [float(x) for x in c.coefficients],
+            },
         )
     raise TreeSpecError(f"unsupported weight specification {type(w).__name__}", node=nid)
     # pragma: no cover
@@ -369,8 +420,12 @@ def tree_weights(compiled: CompiledTree, utilities: FloatArray | None = None) ->
     by_id = {r.node_id: r for r in reports}
     for d in range(int(compiled.depth.max()) + 1):
         at = [i for i in np.flatnonzero(compiled.depth == d) if compiled.height[i] > 0]
-        judged = [i for i in at if by_id[compiled.node_ids[i]].ci is not None
-                  and by_id[compiled.node_ids[i]].ri is not None]
+        judged = [
+            i
+            for i in at
+            if by_id[compiled.node_ids[i]].ci is not None
+            and by_id[compiled.node_ids[i]].ri is not None
+        ]
         if not judged:
             continue
         a = glob[judged]
@@ -378,10 +433,11 @@ def tree_weights(compiled: CompiledTree, utilities: FloatArray | None = None) ->
         ri = np.array([by_id[compiled.node_ids[i]].ri for i in judged], dtype=np.float64)
         cr = float(hierarchical_cr(a, ci, ri))
         threshold = min(by_id[compiled.node_ids[i]].threshold or 0.1 for i in judged)
-        levels.append(LevelConsistency(d, tuple(compiled.node_ids[i] for i in judged), cr,
-                                       cr < threshold))
+        levels.append(
+            LevelConsistency(d, tuple(compiled.node_ids[i] for i in judged), cr, cr < threshold)
+        )
     local.flags.writeable = False
     glob.flags.writeable = False
-    return TreeWeights(compiled.spec.id, compiled.node_ids, local, glob, tuple(reports),
-                       tuple(levels))
-
+    return TreeWeights(
+        compiled.spec.id, compiled.node_ids, local, glob, tuple(reports), tuple(levels)
+    )
