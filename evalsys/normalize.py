@@ -67,6 +67,10 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
+#: Values per block a chunkable kernel processes at once (1 MiB of float64): temporaries stay
+#: in cache.  Results do not depend on it.
+_CHUNK_ELEMENTS = 1 << 17
+
 
 @dataclass(frozen=True, slots=True)
 class ColumnParams:
@@ -103,15 +107,17 @@ class Normalizer:
         Names of :class:`ColumnParams` fields that must be given (non-NaN) for every column.
     bounded
         Whether the result is clipped to ``[0, 1]``.
-    uses_bounds
-        Whether the kernel reads ``lo`` / ``hi``.
+    whole_column
+        Whether the kernel computes statistics over all entities of a column (norm, mean,
+        std) and so must see whole columns; other kernels are applied to cache-sized chunks
+        of entities.
     """
 
     name: str
     kernel: Kernel
     requires: tuple[str, ...] = ()
     bounded: bool = True
-    uses_bounds: bool = True
+    whole_column: bool = False
 
 
 NORMALIZERS: Registry[Normalizer] = Registry("normalizer")
@@ -122,12 +128,12 @@ def _register(
     *,
     requires: tuple[str, ...] = (),
     bounded: bool = True,
-    uses_bounds: bool = True,
+    whole_column: bool = False,
 ) -> Callable[[Kernel], Kernel]:
     def deco(kernel: Kernel) -> Kernel:
         NORMALIZERS.add(
             name,
-            Normalizer(name, kernel, requires, bounded=bounded, uses_bounds=uses_bounds),
+            Normalizer(name, kernel, requires, bounded=bounded, whole_column=whole_column),
         )
         return kernel
 
@@ -201,14 +207,12 @@ def interval_kernel(X: FloatArray, p: ColumnParams, out: FloatArray) -> FloatArr
     """
     left_span = p.a - p.lo
     right_span = p.hi - p.b
-    left = np.divide(
-        X - p.lo, left_span, out=np.zeros_like(X), where=(X < p.a) & (left_span > 0)
-    )
-    np.divide(X - p.hi, -right_span, out=out, where=(X > p.b) & (right_span > 0))
-    # Inside [a, b] -> 1; assemble the three pieces without Python loops.
-    np.copyto(out, 0.0, where=(X > p.b) & ~(right_span > 0))
-    np.copyto(out, left, where=X < p.a)
-    np.copyto(out, 1.0, where=(X >= p.a) & (X <= p.b))
+    below = np.less(X, p.a)
+    above = np.greater(X, p.b)
+    out.fill(1.0)  # inside [a, b]
+    np.copyto(out, 0.0, where=below | above)  # beyond a zero-span side: beyond the bound
+    np.divide(X - p.lo, left_span, out=out, where=below & (left_span > 0))
+    np.divide(p.hi - X, right_span, out=out, where=above & (right_span > 0))
     np.clip(out, 0.0, 1.0, out=out)
     _fill_constant(out, p, 1.0)
     return out
@@ -219,7 +223,7 @@ def _column_norm(X: FloatArray) -> FloatArray:
     return norm
 
 
-@_register("vector", bounded=False, uses_bounds=False)
+@_register("vector", bounded=False, whole_column=True)
 def vector_kernel(X: FloatArray, p: ColumnParams, out: FloatArray) -> FloatArray:
     r"""Vector normalisation :math:`x / \sqrt{\sum_e x_e^2}`; an all-zero column gives 0."""
     norm = _column_norm(X)
@@ -227,7 +231,7 @@ def vector_kernel(X: FloatArray, p: ColumnParams, out: FloatArray) -> FloatArray
     return out
 
 
-@_register("vector_cost", bounded=False, uses_bounds=False)
+@_register("vector_cost", bounded=False, whole_column=True)
 def vector_cost_kernel(X: FloatArray, p: ColumnParams, out: FloatArray) -> FloatArray:
     r"""Cost form of vector normalisation :math:`1 - x / \lVert x \rVert_2`.
 
@@ -239,7 +243,7 @@ def vector_cost_kernel(X: FloatArray, p: ColumnParams, out: FloatArray) -> Float
     return out
 
 
-@_register("zscore", bounded=False, uses_bounds=False)
+@_register("zscore", bounded=False, whole_column=True)
 def zscore_kernel(X: FloatArray, p: ColumnParams, out: FloatArray) -> FloatArray:
     r"""Standard score :math:`(x - \bar x)/s` with the population std; constant column → 0."""
     mean = X.mean(axis=0)
@@ -354,7 +358,9 @@ def normalize_columns(
     bad = fixed_both & ~(lo_r < hi_r)
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
-        raise DataError(f"fixed bounds need lo < hi, got lo={lo_r[j]!r}, hi={hi_r[j]!r}", column=str(j))
+        raise DataError(
+            f"fixed bounds need lo < hi, got lo={lo_r[j]!r}, hi={hi_r[j]!r}", column=str(j)
+        )
 
     if out is None:
         out = np.empty((E, L), dtype=np.float64)
@@ -371,7 +377,9 @@ def normalize_columns(
             missing = np.isnan(params[req][cols])
             if missing.any():
                 j = int(cols[np.flatnonzero(missing)[0]])
-                raise DataError(f"normaliser '{name}' needs '{req}' for every column", column=str(j))
+                raise DataError(
+                    f"normaliser '{name}' needs '{req}' for every column", column=str(j)
+                )
         if name == "interval":
             inverted = params["a"][cols] > params["b"][cols]
             if inverted.any():
@@ -385,13 +393,17 @@ def normalize_columns(
             b=params["b"][cols],
             data_bounds=(data_lo & data_hi)[cols],
         )
-        contiguous = cols[-1] - cols[0] + 1 == cols.size
-        if contiguous:
-            view = out[:, int(cols[0]) : int(cols[-1]) + 1]
-            norm.kernel(Xa[:, int(cols[0]) : int(cols[-1]) + 1], cp, view)
-        else:
-            block = np.empty((E, cols.size), dtype=np.float64)
-            out[:, cols] = norm.kernel(Xa[:, cols], cp, block)
+        step = E if norm.whole_column else max(1, _CHUNK_ELEMENTS // cols.size)
+        first, last = int(cols[0]), int(cols[-1]) + 1
+        contiguous = last - first == cols.size
+        block = None if contiguous else np.empty((min(step, E), cols.size), dtype=np.float64)
+        for r0 in range(0, E, step):
+            r1 = min(r0 + step, E)
+            if block is None:
+                norm.kernel(Xa[r0:r1, first:last], cp, out[r0:r1, first:last])
+            else:
+                part = block[: r1 - r0]
+                out[r0:r1, cols] = norm.kernel(Xa[r0:r1][:, cols], cp, part)
     return out
 
 

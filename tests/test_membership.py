@@ -261,3 +261,24 @@ def test_property_all_kinds_in_unit_interval(
             sums = res.R.sum(axis=-1)
             np.testing.assert_allclose(sums[~res.zero_rows], 1.0, atol=1e-12)
             np.testing.assert_array_equal(sums[res.zero_rows], 0.0)
+
+
+def test_many_entities_span_internal_chunks() -> None:
+    """E large enough to span several internal cache chunks: each entity's memberships equal
+    those computed for that entity alone (no chunk-boundary effects), for every kind."""
+    rng = np.random.default_rng(5)
+    E, k = 9000, 30
+    values = rng.random((E, k)) * 100
+    pts = np.tile([90.0, 70.0, 50.0, 30.0], (k, 1))
+    trap = np.tile([[-np.inf, -np.inf, 40.0, 60.0], [40.0, 60.0, np.inf, np.inf]], (k, 1, 1))
+    gauss = np.tile([[20.0, 10.0], [80.0, 15.0]], (k, 1, 1))
+    rows = [0, 4368, 4369, 4370, 8737, 8738, E - 1]
+    for fn, p in (
+        (standard_membership, pts),
+        (trapezoidal_membership, trap),
+        (gaussian_membership, gauss),
+    ):
+        R = fn(values, p)
+        for e in rows:
+            np.testing.assert_array_equal(R[e], fn(values[e : e + 1], p)[0])
+    np.testing.assert_allclose(standard_membership(values, pts).sum(axis=-1), 1.0, atol=1e-12)

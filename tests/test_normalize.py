@@ -206,3 +206,16 @@ def test_property_benefit_monotone_with_fixed_bounds(X: np.ndarray, d: float) ->
     c0 = normalize_columns(X, ["cost"] * L, lo=lo, hi=hi)
     c1 = normalize_columns(X + d, ["cost"] * L, lo=lo, hi=hi)
     assert (b1 >= b0).all() and (c1 <= c0).all()
+
+
+def test_many_entities_span_internal_chunks() -> None:
+    """Interleaved benefit/cost columns over E spanning several internal chunks equal the
+    direct formulas (x - min)/(max - min) and (max - x)/(max - min)."""
+    rng = np.random.default_rng(2)
+    X = rng.random((30000, 40)) * 50 - 10
+    kinds = ["benefit", "cost"] * 20
+    got = normalize_columns(X, kinds)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    ben = (X - lo) / (hi - lo)
+    np.testing.assert_allclose(got[:, ::2], ben[:, ::2], rtol=1e-15, atol=1e-15)
+    np.testing.assert_allclose(got[:, 1::2], ((hi - X) / (hi - lo))[:, 1::2], atol=1e-15)
