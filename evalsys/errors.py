@@ -18,6 +18,7 @@ __all__ = [
     "EvalsysError",
     "EvalsysWarning",
     "MatrixError",
+    "ParameterError",
     "RITableError",
     "ShapeError",
     "TreeSpecError",
@@ -106,6 +107,10 @@ class MatrixError(EvalsysError, ValueError):
 
 class RITableError(EvalsysError, ValueError):
     """A random-index table does not cover the requested matrix size."""
+
+
+class ParameterError(EvalsysError, ValueError):
+    """A numeric or option argument is out of its domain (e.g. ``samples < 1``, ``alpha > 1``)."""
 
 
 class UnknownMethodError(EvalsysError, ValueError):
