@@ -526,7 +526,13 @@ def ri_simulate_cmd(
 
 
 def _score(
-    tree: str, data: Path | str, method: str, operator: str, missing: str, id_column: str
+    tree: str,
+    data: Path | str,
+    method: str,
+    operator: str,
+    missing: str,
+    id_column: str,
+    normalize_b: bool = False,
 ) -> Any:
     from evalsys.compiled import compile_tree
     from evalsys.data import indicator_data
@@ -538,7 +544,9 @@ def _score(
     compiled = compile_tree(spec)
     table = read_table(data)
     d = indicator_data(compiled, table, id_column=id_column, missing=missing)  # type: ignore[arg-type]
-    return compiled, score_entities(compiled, d, method=method, operator=operator)
+    return compiled, score_entities(
+        compiled, d, method=method, operator=operator, normalize_b=normalize_b
+    )
 
 
 def _summary(res: Any) -> dict[str, Any]:
@@ -587,6 +595,9 @@ def score(
     id_column: Annotated[str, typer.Option(help="Entity id column.")] = "entity_id",
     memberships: Annotated[bool, typer.Option(help="Also write membership vectors B.")] = False,
     contributions: Annotated[bool, typer.Option(help="Also write contributions.")] = False,
+    normalize_b: Annotated[
+        bool, typer.Option("--normalize-b", help="Normalise every B to sum 1 (FCE).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Score every entity: scores, grades, dimension scores, ranks (written atomically)."""
@@ -599,7 +610,7 @@ def score(
         raise typer.BadParameter("output would overwrite the input data", param_hint="-o")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ValidityWarning)  # counted in the summary instead
-        _, res = _score(tree, data, method, operator, missing, id_column)
+        _, res = _score(tree, data, method, operator, missing, id_column, normalize_b)
     write_table(
         table_from_columns(res.to_columns(memberships=memberships, contributions=contributions)),
         output,

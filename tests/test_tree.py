@@ -350,3 +350,39 @@ def test_round_trip_of_base(tmp_path: Path) -> None:
 
 def test_public_names() -> None:
     assert es.load_tree is load_tree
+
+
+@pytest.mark.parametrize("name", ["ecommerce_service", "customer_service_agent"])
+def test_shipped_trees_validate_by_name_and_path(name: str) -> None:
+    from evalsys.io import shipped_path, shipped_trees
+
+    assert name in shipped_trees()
+    by_name = load_tree(name)
+    assert by_name == load_tree(shipped_path(f"{name}.yaml"))
+    proc = run_cli("validate", name)
+    assert proc.returncode == 0, proc.stderr
+    assert f"valid: {len(by_name.nodes)} nodes, {len(by_name.leaves())} leaves" in proc.stdout
+
+
+def test_ecommerce_tree_covers_the_documents() -> None:
+    """DOMAIN.md: five dimensions, >= 25 leaves, the document standards, memberships."""
+    tree = load_tree("ecommerce_service")
+    assert tree.children(tree.root.id) == [
+        "customer_service",
+        "logistics",
+        "after_sales",
+        "transaction_safety",
+        "tech_support",
+    ]
+    leaves = tree.leaves()
+    assert len(leaves) >= 25
+    quantitative = [leaf for leaf in leaves if leaf.kind == "quantitative"]
+    assert all(leaf.membership is not None for leaf in quantitative)
+    limits = {
+        (leaf.id, s.op, s.value) for leaf in leaves for s in leaf.standards if not s.illustrative
+    }
+    assert ("order_processing_time", "<=", 30.0) in limits
+    assert ("after_sales_response_time", "<=", 24.0) in limits
+    assert ("after_sales_response_time", "<=", 48.0) in limits
+    assert ("refund_review_time", "<=", 24.0) in limits
+    assert ("support_availability", ">=", 24.0) in limits
