@@ -33,6 +33,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from evalsys._arrays import readonly
 from evalsys._registry import Registry
 from evalsys.errors import ConsistencyWarning, MatrixError, UnknownMethodError
 
@@ -495,18 +496,8 @@ class AHPResult:
     threshold: float
 
 
-def _readonly(x: FloatArray) -> FloatArray:
-    x.flags.writeable = False
-    return x
-
-
-def _readonly_bool(x: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    x.flags.writeable = False
-    return x
-
-
 def _scalar_or_array(x: FloatArray) -> float | FloatArray:
-    return float(x) if x.ndim == 0 else _readonly(x)
+    return float(x) if x.ndim == 0 else readonly(x)
 
 
 def _priorities(
@@ -532,11 +523,11 @@ def _priorities(
     cr = consistency_ratio(ci, n, ri_value)
     ok = np.asarray(cr < limit, dtype=bool)
     return AHPResult(
-        weights=_readonly(w),
+        weights=readonly(w),
         lambda_max=_scalar_or_array(lam),
         ci=_scalar_or_array(ci),
         cr=_scalar_or_array(cr),
-        consistent=bool(ok) if ok.ndim == 0 else _readonly_bool(ok),
+        consistent=bool(ok) if ok.ndim == 0 else readonly(ok),
         method=name,
         ri_table=RI_TABLES.canonical(ri),
         ri=ri_value,

@@ -21,12 +21,12 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
+from evalsys._arrays import readonly
 from evalsys._registry import Registry
 from evalsys.errors import ConsistencyWarning, MatrixError, ShapeError
 
@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-_T = TypeVar("_T", bound=np.generic)
 
 #: Relative tolerance of the reciprocity check ``a_ji == (1/u_ij, 1/m_ij, 1/l_ij)``; the
 #: same 1e-2 as :data:`evalsys.ahp.RECIPROCAL_RTOL`, which admits fractions printed with
@@ -72,11 +71,6 @@ FuzzyAHPMethod = Callable[[FloatArray, Defuzzifier], _MethodOutput]
 DEFUZZIFIERS: Registry[Defuzzifier] = Registry("defuzzifier")
 FUZZY_SCALES: Registry[FuzzyScale] = Registry("fuzzy scale")
 FUZZY_AHP_METHODS: Registry[FuzzyAHPMethod] = Registry("fuzzy AHP method")
-
-
-def _frozen(a: NDArray[_T]) -> NDArray[_T]:
-    a.setflags(write=False)
-    return a
 
 
 # ----------------------------------------------------------------------------- results
@@ -513,15 +507,15 @@ def fuzzy_ahp(
             stacklevel=2,
         )
     return FuzzyAHPResult(
-        weights=_frozen(out.weights),
-        fuzzy_weights=None if out.fuzzy_weights is None else _frozen(out.fuzzy_weights),
+        weights=readonly(out.weights),
+        fuzzy_weights=None if out.fuzzy_weights is None else readonly(out.fuzzy_weights),
         synthetic_extents=(
-            None if out.synthetic_extents is None else _frozen(out.synthetic_extents)
+            None if out.synthetic_extents is None else readonly(out.synthetic_extents)
         ),
-        possibility=None if out.possibility is None else _frozen(out.possibility),
+        possibility=None if out.possibility is None else readonly(out.possibility),
         method=method_name,
         defuzzifier=defuzz_name if method_name == "buckley" else None,
         scale=scale_name,
         n=int(tfn.shape[-2]),
-        zero_weights=_frozen(zero),
+        zero_weights=readonly(zero),
     )

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
 from evalsys import ahp
+from evalsys._arrays import readonly
 from evalsys._registry import Registry
 from evalsys.errors import DataError, MatrixError, ShapeError
 
@@ -43,7 +43,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-_T = TypeVar("_T", bound=np.generic)
 
 #: Saaty's threshold for the compatibility index: ``S <= 1.1`` is "compatible".
 SAATY_COMPATIBILITY_THRESHOLD = 1.1
@@ -61,11 +60,6 @@ class _Aggregate:
 Aggregation = Callable[[FloatArray, FloatArray, FloatArray, str, str], _Aggregate]
 
 AGGREGATIONS: Registry[Aggregation] = Registry("group aggregation")
-
-
-def _frozen(a: NDArray[_T]) -> NDArray[_T]:
-    a.setflags(write=False)
-    return a
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,20 +465,20 @@ def group_priorities(
     ri_table = indiv.ri_table
     s_index = saaty_compatibility(a, gw)
     return GroupResult(
-        weights=_frozen(gw),
+        weights=readonly(gw),
         aggregation=agg_name,
         method=method_name,
         ri_table=ri_table,
-        aggregated_matrix=None if agg.matrix is None else _frozen(agg.matrix),
+        aggregated_matrix=None if agg.matrix is None else readonly(agg.matrix),
         group_cr=agg.cr,
-        expert_weights=_frozen(lam),
-        used_weights=_frozen(used),
-        expert_priorities=_frozen(w_ind),
-        expert_cr=_frozen(cr),
+        expert_weights=readonly(lam),
+        used_weights=readonly(used),
+        expert_priorities=readonly(w_ind),
+        expert_cr=readonly(cr),
         screened_out=tuple(int(i) for i in np.flatnonzero(~keep)),
         cr_max=cr_max,
         kendall_w=kendall_w(w_ind[keep]),
-        gcompi=None if n < 3 else _frozen(np.asarray(gcompi(a, gw))),
-        saaty_compatibility=_frozen(s_index),
-        compatible=_frozen(np.asarray(s_index <= SAATY_COMPATIBILITY_THRESHOLD)),
+        gcompi=None if n < 3 else readonly(np.asarray(gcompi(a, gw))),
+        saaty_compatibility=readonly(s_index),
+        compatible=readonly(np.asarray(s_index <= SAATY_COMPATIBILITY_THRESHOLD)),
     )

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from numpy.typing import NDArray
 from scipy.special import xlogy
 
+from evalsys._arrays import readonly
 from evalsys._registry import Registry
 from evalsys.errors import DataError, ShapeError
 
@@ -54,11 +55,6 @@ COMBINATIONS: Registry[CombinationRule] = Registry("weight combination rule")
 
 _BENEFIT_WORDS = frozenset({"benefit", "max", "positive", "+"})
 _COST_WORDS = frozenset({"cost", "min", "negative", "-"})
-
-
-def _frozen(a: FloatArray) -> FloatArray:
-    a.setflags(write=False)
-    return a
 
 
 # ----------------------------------------------------------------------------- results
@@ -425,8 +421,8 @@ def objective_weights(
             )
         weights = scores / total
     return ObjectiveResult(
-        weights=_frozen(np.asarray(weights, dtype=np.float64)),
-        scores=_frozen(np.asarray(scores, dtype=np.float64)),
+        weights=readonly(np.asarray(weights, dtype=np.float64)),
+        scores=readonly(np.asarray(scores, dtype=np.float64)),
         method=name,
         directions=direction_words,
         names=name_tuple,
@@ -570,10 +566,10 @@ def combine_weights(
         raise DataError(f"alpha must lie in [0, 1]; got {alpha}")
     weights, coef = fn(ws, wo, alpha)
     return CombinedResult(
-        weights=_frozen(weights),
+        weights=readonly(weights),
         rule=name,
-        coefficients=_frozen(coef),
-        subjective=_frozen(ws),
-        objective=_frozen(wo),
+        coefficients=readonly(coef),
+        subjective=readonly(ws),
+        objective=readonly(wo),
         alpha=alpha,
     )
