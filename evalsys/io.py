@@ -295,6 +295,9 @@ def atomic_write(
                 raise EvalsysError("refusing to overwrite an input file", file=str(path))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs follow the umask
     try:
         with os.fdopen(fd, mode) as fh:
             yield fh
