@@ -645,6 +645,9 @@ def score(
 
 @app.command()
 def demo(
+    report: Annotated[
+        Path, typer.Option("--report", help="Where to write the HTML report.")
+    ] = Path("evalsys-demo-report.html"),
     as_json: JsonOpt = False,
 ) -> None:
     """Weights → scores → grades for the shipped sample merchants on the shipped tree."""
@@ -665,9 +668,13 @@ def demo(
     order = np.argsort(res.rank, kind="stable")
     weakest = np.argmin(res.dimension_score, axis=1)
     picks = [*order[:5], *order[-5:]]
+    from evalsys.commands.report import write_demo_report
+
+    report_path = write_demo_report(report)
     if as_json:
         summ["top"] = [str(res.entity_ids[i]) for i in order[:5]]
         summ["bottom"] = [str(res.entity_ids[i]) for i in order[-5:]]
+        summ["report"] = str(report_path)
         _emit_json(summ)
         return
     from rich.markup import escape
@@ -727,6 +734,26 @@ def demo(
         + "/".join(f"{g.score:g}" for g in spec.grades)
         + f"); evalsys {res.version}"
     )
+    con.print(f"HTML report (open it in a browser): [bold]{report_path.resolve()}[/bold]")
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules (evalsys/commands/), registered here."""
+    from evalsys.commands.benchmark import benchmark_cmd, gaps_cmd, peers_cmd
+    from evalsys.commands.indicators import indicators_cmd, sample_logs_cmd
+    from evalsys.commands.report import report_cmd
+    from evalsys.commands.sensitivity import sensitivity_cmd
+
+    app.command("benchmark")(benchmark_cmd)
+    app.command("gaps")(gaps_cmd)
+    app.command("peers")(peers_cmd)
+    app.command("report")(report_cmd)
+    app.command("sensitivity")(sensitivity_cmd)
+    app.command("indicators")(indicators_cmd)
+    app.command("sample-logs")(sample_logs_cmd)
+
+
+_register_commands()
 
 
 def main() -> None:

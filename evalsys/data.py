@@ -30,7 +30,17 @@ from evalsys.compiled import CompiledTree
 from evalsys.errors import DataError
 from evalsys.tree import ChecklistNode, QuantitativeNode, RatingNode, StandardMembership
 
-__all__ = ["MISSING_POLICIES", "IndicatorData", "SkippedEntity", "indicator_data"]
+__all__ = [
+    "MISSING_POLICIES",
+    "CheckedValues",
+    "IndicatorData",
+    "SkippedEntity",
+    "fraction_error",
+    "indicator_data",
+    "indicator_values",
+    "looks_like_fractions",
+    "required_columns",
+]
 
 MISSING_POLICIES = ("reject", "skip", "renormalize")
 MissingPolicy = Literal["reject", "skip", "renormalize"]
@@ -86,7 +96,7 @@ class IndicatorData:
         return int(self.values.shape[0])
 
 
-def _numeric(table: Any, column: str, leaf_id: str) -> FloatArray:
+def _numeric(table: Any, column: str, leaf_id: str, offset: int = 0) -> FloatArray:
     """Column as float64 with NaN for nulls; non-numeric text is an error naming rows."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -105,7 +115,7 @@ def _numeric(table: Any, column: str, leaf_id: str) -> FloatArray:
             raise DataError(
                 f"indicator '{leaf_id}' needs numbers; found {col[first].as_py()!r}",
                 column=column,
-                rows=[int(i) + 1 for i in np.flatnonzero(bad_np)],
+                rows=_rows(bad_np, offset),
             )
         col = pc.if_else(empty, pa.scalar(None, pa.string()), col)
     elif not (pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_null(typ)):
@@ -114,8 +124,40 @@ def _numeric(table: Any, column: str, leaf_id: str) -> FloatArray:
     return np.asarray(out, dtype=np.float64)
 
 
+def _rows(mask: npt.NDArray[np.bool_], offset: int) -> list[int]:
+    """1-based data rows of the True entries of ``mask`` (a chunk starting at ``offset``)."""
+    return [int(i) + 1 + offset for i in np.flatnonzero(mask)]
+
+
+def looks_like_fractions(leaf: QuantitativeNode | RatingNode | ChecklistNode) -> bool:
+    """Whether the "rates given as fractions" check applies to ``leaf``: a percentage leaf
+    whose standard membership points are all above 1."""
+    m = getattr(leaf, "membership", None)
+    return (
+        isinstance(leaf, QuantitativeNode)
+        and leaf.unit == "%"
+        and isinstance(m, StandardMembership)
+        and min(m.points) > 1.0
+    )
+
+
+def fraction_error(leaf: QuantitativeNode, column: str) -> DataError:
+    """The error for a percentage column whose every value lies in [0, 1]."""
+    m = leaf.membership
+    points = list(m.points) if isinstance(m, StandardMembership) else []
+    return DataError(
+        f"indicator '{leaf.id}' is in % (0–100, grade points {points}) but every "
+        "value is within [0, 1]: the column looks like fractions; multiply by 100",
+        column=column,
+    )
+
+
 def _check_range(
-    x: FloatArray, leaf: QuantitativeNode | RatingNode | ChecklistNode, column: str
+    x: FloatArray,
+    leaf: QuantitativeNode | RatingNode | ChecklistNode,
+    column: str,
+    offset: int = 0,
+    fraction_check: bool = True,
 ) -> None:
     finite = np.isfinite(x)
     inf = np.isinf(x)
@@ -123,7 +165,7 @@ def _check_range(
         raise DataError(
             f"indicator '{leaf.id}' has infinite values",
             column=column,
-            rows=[int(i) + 1 for i in np.flatnonzero(inf)],
+            rows=_rows(inf, offset),
         )
     if isinstance(leaf, QuantitativeNode):
         lo, hi = leaf.range if leaf.range is not None else (None, None)
@@ -141,7 +183,7 @@ def _check_range(
                 raise DataError(
                     f"indicator '{leaf.id}' has {what} (e.g. {x[bad][0]:g})",
                     column=column,
-                    rows=[int(i) + 1 for i in np.flatnonzero(bad)],
+                    rows=_rows(bad, offset),
                 )
         if hi is not None:
             bad = finite & (x > hi)
@@ -150,28 +192,22 @@ def _check_range(
                     f"indicator '{leaf.id}' has values above {hi:g} {leaf.unit} "
                     f"(e.g. {x[bad][0]:g})",
                     column=column,
-                    rows=[int(i) + 1 for i in np.flatnonzero(bad)],
+                    rows=_rows(bad, offset),
                 )
-        m = leaf.membership
         if (
-            leaf.unit == "%"
-            and isinstance(m, StandardMembership)
-            and min(m.points) > 1.0
+            fraction_check
+            and looks_like_fractions(leaf)
             and finite.any()
             and float(np.nanmax(x)) <= 1.0
         ):
-            raise DataError(
-                f"indicator '{leaf.id}' is in % (0–100, grade points {list(m.points)}) but every "
-                "value is within [0, 1]: the column looks like fractions; multiply by 100",
-                column=column,
-            )
+            raise fraction_error(leaf, column)
     elif isinstance(leaf, RatingNode):
         bad = finite & ((x < 1) | (x > leaf.scale))
         if bad.any():
             raise DataError(
                 f"rating '{leaf.id}' is on a 1–{leaf.scale} scale; found {x[bad][0]:g}",
                 column=column,
-                rows=[int(i) + 1 for i in np.flatnonzero(bad)],
+                rows=_rows(bad, offset),
             )
     else:
         top = 1.0 if leaf.input == "share" else float(len(leaf.items))
@@ -185,8 +221,159 @@ def _check_range(
             raise DataError(
                 f"checklist '{leaf.id}' needs the {what}; found {x[bad][0]:g}",
                 column=column,
-                rows=[int(i) + 1 for i in np.flatnonzero(bad)],
+                rows=_rows(bad, offset),
             )
+
+
+def required_columns(compiled: CompiledTree) -> list[str]:
+    """The data columns the tree's leaves read, in leaf order (votes: one per grade)."""
+    spec = compiled.spec
+    needed: list[str] = []
+    for leaf in spec.leaves():
+        if isinstance(leaf, RatingNode) and leaf.input == "votes":
+            needed.extend(f"{leaf.data_column}.{g.id}" for g in spec.grades)
+        else:
+            needed.append(leaf.data_column)
+    return needed
+
+
+def _check_policy(missing: str) -> None:
+    if missing not in MISSING_POLICIES:
+        raise DataError(
+            f"unknown missing-value policy '{missing}'; valid: {', '.join(MISSING_POLICIES)}"
+        )
+
+
+def _check_columns(compiled: CompiledTree, names: list[str]) -> list[str]:
+    needed = required_columns(compiled)
+    absent = [c for c in needed if c not in names]
+    if absent:
+        raise DataError(
+            f"missing column{'s' if len(absent) > 1 else ''} {', '.join(absent)} "
+            f"(the tree '{compiled.spec.id}' reads {len(needed)} columns)"
+        )
+    return needed
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedValues:
+    """Checked indicator values of one table (or one chunk of a streamed table).
+
+    Attributes
+    ----------
+    values
+        (E, L) raw values of *every* row (F-ordered: each leaf's column is contiguous).
+    votes
+        Leaf position → (E, G) vote counts.
+    present
+        (E, L) availability.
+    keep
+        (E,) rows kept under the missing-value policy (all True unless ``skip``).
+    skipped
+        0-based positions (in this table) of the skipped rows, and the reason for each.
+    column_max
+        (L,) largest finite value of each leaf column (NaN when none), for checks that need
+        the whole table (rates given as fractions) when the table is streamed in chunks.
+    """
+
+    values: FloatArray
+    votes: dict[int, FloatArray]
+    present: npt.NDArray[np.bool_]
+    keep: npt.NDArray[np.bool_]
+    skipped: tuple[tuple[int, str], ...]
+    column_max: FloatArray
+
+
+def indicator_values(
+    compiled: CompiledTree,
+    table: Any,
+    *,
+    missing: MissingPolicy = "reject",
+    row_offset: int = 0,
+    fraction_check: bool = True,
+) -> CheckedValues:
+    """Check the indicator columns of ``table`` and return them as arrays (no ids).
+
+    The value checks of :func:`indicator_data`, for one table or one chunk of a larger
+    one: ``row_offset`` (rows before this chunk) makes every row number in an error
+    global.  ``fraction_check=False`` leaves the "rates given as fractions" check (which
+    needs every value of a column) to the caller: see :attr:`CheckedValues.column_max`,
+    :func:`looks_like_fractions` and :func:`fraction_error`.  An empty table is allowed
+    here.
+
+    Raises
+    ------
+    DataError
+        Missing columns, non-numeric or out-of-range values, missing values under the
+        ``reject`` policy, or no row left under ``skip``.
+    """
+    _check_policy(missing)
+    spec = compiled.spec
+    leaves = spec.leaves()
+    _check_columns(compiled, list(table.column_names))
+    e, n_leaves, g = table.num_rows, len(leaves), len(spec.grades)
+    values = np.empty((n_leaves, e)).T  # F order: column j is contiguous
+    votes: dict[int, FloatArray] = {}
+    for j, leaf in enumerate(leaves):
+        if isinstance(leaf, RatingNode) and leaf.input == "votes":
+            counts_arr = np.empty((e, g))
+            for k, grade in enumerate(spec.grades):
+                col = f"{leaf.data_column}.{grade.id}"
+                v = _numeric(table, col, leaf.id, row_offset)
+                bad = np.isfinite(v) & ((v < 0) | np.isinf(v))
+                if bad.any():
+                    raise DataError(
+                        f"votes of '{leaf.id}' must be counts >= 0",
+                        column=col,
+                        rows=_rows(bad, row_offset),
+                    )
+                counts_arr[:, k] = v
+            totals = counts_arr.sum(axis=1)
+            zero = np.isfinite(totals) & (totals <= 0)
+            if zero.any():
+                raise DataError(
+                    f"rating '{leaf.id}' has no votes at all",
+                    column=f"{leaf.data_column}.*",
+                    rows=_rows(zero, row_offset),
+                )
+            votes[j] = counts_arr
+            values[:, j] = np.where(np.isnan(totals), np.nan, 0.0)
+        else:
+            x = _numeric(table, leaf.data_column, leaf.id, row_offset)
+            _check_range(x, leaf, leaf.data_column, row_offset, fraction_check)
+            values[:, j] = x
+    present = ~np.isnan(values)
+    complete = bool(present.all())
+    keep = np.ones(e, dtype=bool)
+    skipped: list[tuple[int, str]] = []
+    if not complete:
+        incomplete = ~present.all(axis=1)
+        if missing == "reject":
+            j = int(np.flatnonzero(~present.all(axis=0))[0])
+            raise DataError(
+                f"missing values in indicator '{leaves[j].id}' (policy 'reject'; use "
+                "--missing skip or --missing renormalize)",
+                column=leaves[j].data_column,
+                rows=_rows(~present[:, j], row_offset),
+            )
+        if missing == "skip":
+            leaf_ids = [leaf.id for leaf in leaves]
+            for i in np.flatnonzero(incomplete):
+                gone = [leaf_ids[k] for k in np.flatnonzero(~present[i])]
+                skipped.append((int(i), f"missing {', '.join(gone)}"))
+            keep = ~incomplete
+            values = values.T[:, keep].T
+            present = present[keep]
+            votes = {k: v[keep] for k, v in votes.items()}
+    if e:
+        with np.errstate(invalid="ignore"):
+            finite = np.where(np.isfinite(values), values, -np.inf)
+            column_max = finite.max(axis=0) if finite.shape[0] else np.full(n_leaves, np.nan)
+        column_max = np.where(np.isneginf(column_max), np.nan, column_max)
+    else:
+        column_max = np.full(n_leaves, np.nan)
+    values.flags.writeable = False
+    return CheckedValues(values, votes, present, keep, tuple(skipped), column_max)
 
 
 def indicator_data(
@@ -205,33 +392,17 @@ def indicator_data(
         Missing columns, non-numeric values, out-of-range values, missing values under the
         ``reject`` policy, an empty table, or a duplicate entity id.
     """
-    if missing not in MISSING_POLICIES:
-        raise DataError(
-            f"unknown missing-value policy '{missing}'; valid: {', '.join(MISSING_POLICIES)}"
-        )
-    spec = compiled.spec
-    leaves = spec.leaves()
+    _check_policy(missing)
     names = list(table.column_names)
     if table.num_rows == 0:
         raise DataError("the table has no rows")
-    needed: list[str] = []
-    for leaf in leaves:
-        if isinstance(leaf, RatingNode) and leaf.input == "votes":
-            needed.extend(f"{leaf.data_column}.{g.id}" for g in spec.grades)
-        else:
-            needed.append(leaf.data_column)
-    absent = [c for c in needed if c not in names]
-    if absent:
-        raise DataError(
-            f"missing column{'s' if len(absent) > 1 else ''} {', '.join(absent)} "
-            f"(the tree '{spec.id}' reads {len(needed)} columns)"
-        )
+    needed = _check_columns(compiled, names)
     if id_column in names:
         ids = np.asarray(
             table.column(id_column).cast("string").to_numpy(zero_copy_only=False), dtype=str
         )
     else:
-        ids = np.array([str(i) for i in range(1, table.num_rows + 1)])
+        ids = np.arange(1, table.num_rows + 1).astype(str)
     uniq, counts = np.unique(ids, return_counts=True)
     if (counts > 1).any():
         dup = uniq[counts > 1][0]
@@ -240,79 +411,28 @@ def indicator_data(
             column=id_column,
             rows=[int(i) + 1 for i in np.flatnonzero(ids == dup)],
         )
-
-    e, n_leaves, g = table.num_rows, len(leaves), len(spec.grades)
-    values = np.full((e, n_leaves), np.nan)
-    votes: dict[int, FloatArray] = {}
-    for j, leaf in enumerate(leaves):
-        if isinstance(leaf, RatingNode) and leaf.input == "votes":
-            counts_arr = np.empty((e, g))
-            for k, grade in enumerate(spec.grades):
-                col = f"{leaf.data_column}.{grade.id}"
-                v = _numeric(table, col, leaf.id)
-                bad = np.isfinite(v) & ((v < 0) | np.isinf(v))
-                if bad.any():
-                    raise DataError(
-                        f"votes of '{leaf.id}' must be counts >= 0",
-                        column=col,
-                        rows=[int(i) + 1 for i in np.flatnonzero(bad)],
-                    )
-                counts_arr[:, k] = v
-            totals = counts_arr.sum(axis=1)
-            zero = np.isfinite(totals) & (totals <= 0)
-            if zero.any():
-                raise DataError(
-                    f"rating '{leaf.id}' has no votes at all",
-                    column=f"{leaf.data_column}.*",
-                    rows=[int(i) + 1 for i in np.flatnonzero(zero)],
-                )
-            votes[j] = counts_arr
-            values[:, j] = np.where(np.isnan(totals), np.nan, 0.0)
-        else:
-            x = _numeric(table, leaf.data_column, leaf.id)
-            _check_range(x, leaf, leaf.data_column)
-            values[:, j] = x
-    present = ~np.isnan(values)
-    rows = np.arange(1, e + 1, dtype=np.int64)
-    skipped: list[SkippedEntity] = []
-    if not present.all():
-        incomplete = ~present.all(axis=1)
-        if missing == "reject":
-            j = int(np.flatnonzero(~present.all(axis=0))[0])
-            col = leaves[j].data_column
-            raise DataError(
-                f"missing values in indicator '{leaves[j].id}' (policy 'reject'; use "
-                "--missing skip or --missing renormalize)",
-                column=col,
-                rows=[int(i) + 1 for i in np.flatnonzero(~present[:, j])],
-            )
-        if missing == "skip":
-            leaf_ids = [leaf.id for leaf in leaves]
-            for i in np.flatnonzero(incomplete):
-                gone = [leaf_ids[k] for k in np.flatnonzero(~present[i])]
-                skipped.append(SkippedEntity(int(i) + 1, str(ids[i]), f"missing {', '.join(gone)}"))
-            keep = ~incomplete
-            if not keep.any():
-                raise DataError("every entity has a missing value; nothing left to score")
-            ids, rows, values, present = ids[keep], rows[keep], values[keep], present[keep]
-            votes = {k: v[keep] for k, v in votes.items()}
-    used = {id_column, *needed}
+    checked = indicator_values(compiled, table, missing=missing)
+    rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    skipped = [SkippedEntity(i + 1, str(ids[i]), reason) for i, reason in checked.skipped]
+    if skipped and not checked.keep.any():
+        raise DataError("every entity has a missing value; nothing left to score")
     kept_extra = {
         c: np.asarray(table.column(c).to_numpy(zero_copy_only=False))
         for c in passthrough
         if c in names
     }
     if skipped:
-        keep_rows = rows - 1
-        kept_extra = {c: v[keep_rows] for c, v in kept_extra.items()}
+        keep = checked.keep
+        ids, rows = ids[keep], rows[keep]
+        kept_extra = {c: v[keep] for c, v in kept_extra.items()}
+    used = {id_column, *needed}
     ignored = tuple(c for c in names if c not in used and c not in passthrough)
-    values.flags.writeable = False
     return IndicatorData(
         entity_ids=ids,
         rows=rows,
-        values=values,
-        votes=votes,
-        present=present,
+        values=checked.values,
+        votes=checked.votes,
+        present=checked.present,
         skipped=tuple(skipped),
         ignored_columns=ignored,
         passthrough=kept_extra,
