@@ -57,6 +57,19 @@ _LAZY: dict[str, str] = {
     "ScoreResult": "evalsys.evaluate",
     "read_table": "evalsys.tables",
     "write_table": "evalsys.tables",
+    "load_standards": "evalsys.benchmark",
+    "check_standards": "evalsys.benchmark",
+    "improvement_targets": "evalsys.benchmark",
+    "peer_percentiles": "evalsys.benchmark",
+    "perturb_one_at_a_time": "evalsys.sensitivity",
+    "monte_carlo": "evalsys.sensitivity",
+    "flip_points": "evalsys.sensitivity",
+    "method_agreement": "evalsys.sensitivity",
+    "read_logs": "evalsys.records",
+    "log_indicators": "evalsys.records",
+    "generate_logs": "evalsys.records",
+    "build_report": "evalsys.report.build",
+    "ParameterError": "evalsys.errors",
 }
 
 __all__ = [
@@ -71,6 +84,7 @@ __all__ = [
     "IndicatorData",
     "MatrixError",
     "ObjectiveResult",
+    "ParameterError",
     "RITableError",
     "ScoreResult",
     "ShapeError",
@@ -81,22 +95,34 @@ __all__ = [
     "ValidityWarning",
     "__version__",
     "ahp_priorities",
+    "build_report",
+    "check_standards",
     "combine_weights",
     "compile_tree",
     "diagnose",
     "dump_tree",
     "fce",
     "fce_level",
+    "flip_points",
     "fuzzy_ahp",
     "gci",
+    "generate_logs",
     "generate_sample",
     "group_priorities",
     "hierarchical_cr",
+    "improvement_targets",
     "incomplete_priorities",
     "indicator_data",
     "koczkodaj",
+    "load_standards",
     "load_tree",
+    "log_indicators",
+    "method_agreement",
+    "monte_carlo",
     "objective_weights",
+    "peer_percentiles",
+    "perturb_one_at_a_time",
+    "read_logs",
     "read_table",
     "ri_simulate",
     "score_entities",
@@ -111,6 +137,18 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from evalsys.ahp import (
         ahp_priorities as ahp_priorities,
+    )
+    from evalsys.benchmark import (
+        check_standards as check_standards,
+    )
+    from evalsys.benchmark import (
+        improvement_targets as improvement_targets,
+    )
+    from evalsys.benchmark import (
+        load_standards as load_standards,
+    )
+    from evalsys.benchmark import (
+        peer_percentiles as peer_percentiles,
     )
     from evalsys.compiled import (
         CompiledTree as CompiledTree,
@@ -153,6 +191,9 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from evalsys.errors import (
         MatrixError as MatrixError,
+    )
+    from evalsys.errors import (
+        ParameterError as ParameterError,
     )
     from evalsys.errors import (
         RITableError as RITableError,
@@ -214,8 +255,32 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalsys.objective import (
         objective_weights as objective_weights,
     )
+    from evalsys.records import (
+        generate_logs as generate_logs,
+    )
+    from evalsys.records import (
+        log_indicators as log_indicators,
+    )
+    from evalsys.records import (
+        read_logs as read_logs,
+    )
+    from evalsys.report.build import (
+        build_report as build_report,
+    )
     from evalsys.sample import (
         generate_sample as generate_sample,
+    )
+    from evalsys.sensitivity import (
+        flip_points as flip_points,
+    )
+    from evalsys.sensitivity import (
+        method_agreement as method_agreement,
+    )
+    from evalsys.sensitivity import (
+        monte_carlo as monte_carlo,
+    )
+    from evalsys.sensitivity import (
+        perturb_one_at_a_time as perturb_one_at_a_time,
     )
     from evalsys.tables import (
         read_table as read_table,

@@ -210,3 +210,10 @@ def test_demo_prints_grades_and_merchants() -> None:
     assert "weakest dimension" in proc.stdout
     out = json.loads(run("demo", "--json").stdout)
     assert out["entities"] == 500 and len(out["top"]) == 5
+
+
+def test_every_public_name_resolves() -> None:
+    import evalsys as es
+
+    for name in es.__all__:
+        assert getattr(es, name) is not None, name
