@@ -187,7 +187,12 @@ def weights(
 
         d = indicator_data(compiled, read_table(data))
         util = utilities(leaf_plan(compiled), d.values, d.votes, compiled.n_grades)
-    tw = tree_weights(compiled, util)
+    from evalsys.errors import EvalsysError
+
+    try:
+        tw = tree_weights(compiled, util)
+    except EvalsysError as exc:
+        raise exc.with_context(file=str(tree)) from None
     if as_json:
         _emit_json(tw.to_dict())
         return
@@ -241,9 +246,12 @@ def weights(
 def _read_matrix_file(path: Path) -> tuple[Any, list[str] | None]:
     from evalsys.errors import MatrixError
 
-    if not path.exists():
-        raise MatrixError("no such file", file=str(path))
-    text = path.read_text(encoding="utf-8")
+    if not path.is_file():
+        raise MatrixError("no such file" if not path.exists() else "not a file", file=str(path))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (UnicodeDecodeError, OSError) as exc:
+        raise MatrixError(f"cannot read the file as UTF-8 text: {exc}", file=str(path)) from None
     if not text.strip():
         raise MatrixError("file is empty", file=str(path))
     labels: list[str] | None = None
@@ -256,6 +264,10 @@ def _read_matrix_file(path: Path) -> tuple[Any, list[str] | None]:
             ) from None
         if isinstance(obj, dict):
             labels = obj.get("criteria") or obj.get("labels")
+            if labels is not None and not (
+                isinstance(labels, list) and all(isinstance(x, str) for x in labels)
+            ):
+                raise MatrixError("'criteria' must be a list of names (strings)", file=str(path))
             obj = obj.get("matrix")
             if obj is None:
                 raise MatrixError("JSON object needs a 'matrix' key", file=str(path))
@@ -273,12 +285,18 @@ def _read_matrix_file(path: Path) -> tuple[Any, list[str] | None]:
             return False
         return True
 
-    if rows and not all(is_num(c) for c in rows[0] if c.strip()):
-        labels = [c.strip() for c in rows[0] if c.strip()]
+    # a header row has no number in it; a label column has no number in its first cells
+    if rows and not any(is_num(c) for c in rows[0] if c.strip()):
+        labels = [c.strip() for c in rows[0]]
         rows = rows[1:]
-    if rows and all(not is_num(r[0]) for r in rows):
-        labels = labels or [r[0].strip() for r in rows]
+    if rows and all(r and not is_num(r[0]) for r in rows):
+        row_labels = [r[0].strip() for r in rows]
         rows = [r[1:] for r in rows]
+        if labels is not None and len(labels) == len(rows) + 1:
+            labels = labels[1:]  # the corner cell ("criterion") names the label column
+        labels = labels if labels is not None and len(labels) == len(rows) else row_labels
+    elif labels is not None:
+        labels = [x for x in labels if x]
     return [[c.strip() for c in r] for r in rows], labels
 
 
@@ -536,20 +554,33 @@ def _score(
 ) -> Any:
     from evalsys.compiled import compile_tree
     from evalsys.data import indicator_data
+    from evalsys.errors import EvalsysError
     from evalsys.evaluate import score_entities
     from evalsys.io import load_tree
     from evalsys.tables import read_table
+    from evalsys.tree import DimensionNode
+    from evalsys.weighting import tree_weights
 
     spec = load_tree(tree)
     compiled = compile_tree(spec)
     table = read_table(data)
     d = indicator_data(compiled, table, id_column=id_column, missing=missing)  # type: ignore[arg-type]
+    weights = None
+    needs_data = any(
+        isinstance(n, DimensionNode) and n.weights.type in ("objective", "combined")
+        for n in spec.nodes
+    )
+    if not needs_data:
+        try:  # subjective weights: derive here so that errors name the tree file
+            weights = tree_weights(compiled)
+        except EvalsysError as exc:
+            raise exc.with_context(file=str(tree)) from None
     return compiled, score_entities(
-        compiled, d, method=method, operator=operator, normalize_b=normalize_b
+        compiled, d, weights, method=method, operator=operator, normalize_b=normalize_b
     )
 
 
-def _summary(res: Any) -> dict[str, Any]:
+def _summary(res: Any, validity_threshold: float = 0.5) -> dict[str, Any]:
     import numpy as np
 
     out: dict[str, Any] = {
@@ -573,7 +604,8 @@ def _summary(res: Any) -> dict[str, Any]:
     if res.grade is not None:
         counts = np.bincount(res.grade, minlength=len(res.grade_ids))
         out["grades"] = {gid: int(c) for gid, c in zip(res.grade_ids, counts, strict=True)}
-        out["low_validity"] = int((res.validity < 0.5).sum())
+        out["low_validity"] = int((res.validity < validity_threshold).sum())
+        out["validity_threshold"] = validity_threshold
     return out
 
 
@@ -604,19 +636,20 @@ def score(
     import warnings
 
     from evalsys.errors import ValidityWarning
-    from evalsys.tables import table_from_columns, write_table
+    from evalsys.tables import check_format, table_from_columns, write_table
 
     if output.exists() and output.resolve() == data.resolve():
         raise typer.BadParameter("output would overwrite the input data", param_hint="-o")
+    check_format(output)  # an unsupported extension fails before the work, not after
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ValidityWarning)  # counted in the summary instead
-        _, res = _score(tree, data, method, operator, missing, id_column, normalize_b)
+        compiled, res = _score(tree, data, method, operator, missing, id_column, normalize_b)
     write_table(
         table_from_columns(res.to_columns(memberships=memberships, contributions=contributions)),
         output,
         inputs=(data,),
     )
-    summ = _summary(res) | {"output": str(output)}
+    summ = _summary(res, compiled.spec.validity_threshold) | {"output": str(output)}
     if as_json:
         _emit_json(summ)
         return
@@ -634,7 +667,10 @@ def score(
             )
         )
         if summ["low_validity"]:
-            typer.echo(f"{summ['low_validity']} grades have a low validity index (< 0.5)")
+            typer.echo(
+                f"{summ['low_validity']} grades have a low validity index "
+                f"(< {summ['validity_threshold']:g})"
+            )
     for s_ in res.skipped[:10]:
         typer.echo(f"skipped row {s_.row} ({s_.entity_id}): {s_.reason}")
     if len(res.skipped) > 10:
@@ -664,7 +700,7 @@ def demo(
         compiled, res = _score(
             "ecommerce_service", sample, "fce", "weighted_average", "reject", "entity_id"
         )
-    summ = _summary(res)
+    summ = _summary(res, compiled.spec.validity_threshold)
     order = np.argsort(res.rank, kind="stable")
     weakest = np.argmin(res.dimension_score, axis=1)
     picks = [*order[:5], *order[-5:]]

@@ -169,6 +169,35 @@ _TAGS = frozenset(
 # -------------------------------------------------------------------- loading
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loader that refuses duplicate mapping keys (PyYAML keeps the last silently)."""
+
+
+def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise TreeSpecError(f"duplicate key '{key}' (first on line {seen[key]})", line=line)
+        seen[key] = line
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
+def _unique_json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise TreeSpecError(f"duplicate key '{k}'")
+        out[k] = v
+    return out
+
+
 def tree_from_dict(data: Any, *, file: str | None = None, text: str | None = None) -> TreeSpec:
     """Validate a parsed tree document; errors name ``file``, line (from ``text``) and node."""
     if not isinstance(data, dict):
@@ -233,7 +262,7 @@ def load_tree(tree: str | os.PathLike[str]) -> TreeSpec:
             file=file,
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TreeSpecError(f"not UTF-8 text (byte {exc.start})", file=file) from None
     except OSError as exc:
@@ -242,12 +271,16 @@ def load_tree(tree: str | os.PathLike[str]) -> TreeSpec:
         raise TreeSpecError("file is empty", file=file)
     if path.suffix.lower() == ".json":
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_unique_json_object)
         except json.JSONDecodeError as exc:
             raise TreeSpecError(f"malformed JSON: {exc.msg}", file=file, line=exc.lineno) from None
+        except TreeSpecError as exc:
+            raise exc.with_context(file=file) from None
     else:
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+        except TreeSpecError as exc:
+            raise exc.with_context(file=file) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or "syntax error"
@@ -293,8 +326,13 @@ def atomic_write(
         with contextlib.suppress(OSError):
             if target.exists() and target.resolve() == Path(src).resolve():
                 raise EvalsysError("refusing to overwrite an input file", file=str(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_dir():
+        raise EvalsysError("cannot write: it is a directory", file=str(path))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise EvalsysError(f"cannot write: {exc.strerror or exc}", file=str(path)) from None
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs follow the umask

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from evalsys.errors import DataError
 from evalsys.io import atomic_write
 
-__all__ = ["FORMATS", "read_table", "table_from_columns", "write_table"]
+__all__ = ["FORMATS", "check_format", "read_table", "table_from_columns", "write_table"]
 
 FORMATS = {
     ".csv": "csv",
@@ -28,6 +28,11 @@ FORMATS = {
     ".jsonl": "json",
     ".xlsx": "excel",
 }
+
+
+def check_format(path: str | os.PathLike[str]) -> str:
+    """The table format of ``path`` by extension; DataError listing the supported ones."""
+    return _format_of(path)
 
 
 def _format_of(path: str | os.PathLike[str]) -> str:
@@ -49,22 +54,42 @@ def read_table(path: str | os.PathLike[str]) -> Any:
     p = Path(path)
     if not p.exists():
         raise DataError("no such file", file=str(path))
+    if not p.is_file():
+        raise DataError("not a file", file=str(path))
     if p.stat().st_size == 0:
         raise DataError("file is empty", file=str(path))
     try:
         if fmt == "csv":
             from pyarrow import csv
 
-            return csv.read_csv(p)
-        if fmt == "parquet":
+            table = csv.read_csv(p)
+        elif fmt == "parquet":
             import pyarrow.parquet as pq
 
-            return pq.read_table(p)
-        if fmt == "json":
-            return _read_json(p)
-        return _read_excel(p)
-    except pa.ArrowInvalid as exc:
+            table = pq.read_table(p)
+        elif fmt == "json":
+            table = _read_json(p)
+        else:
+            table = _read_excel(p)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise DataError(f"cannot parse {fmt.upper()}: {exc}", file=str(path)) from None
+    _check_header(table.column_names, str(path))
+    return table
+
+
+def _check_header(names: list[str], file: str) -> None:
+    """Blank or repeated column names are errors (a reader would keep only one of them)."""
+    from collections import Counter
+
+    blank = [i + 1 for i, n in enumerate(names) if n is None or not str(n).strip()]
+    if blank:
+        raise DataError(f"column {blank[0]} has no name in the header row", file=file)
+    dup = [n for n, c in Counter(names).items() if c > 1]
+    if dup:
+        raise DataError(
+            f"column name{'s' if len(dup) > 1 else ''} repeated: {', '.join(map(str, dup))}",
+            file=file,
+        )
 
 
 def _read_json(path: Path) -> Any:
@@ -73,10 +98,11 @@ def _read_json(path: Path) -> Any:
     import pyarrow as pa
     from pyarrow import json as pajson
 
-    head = path.open("rb").read(1).strip()
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head == b"[":
         try:
-            records = json.loads(path.read_text(encoding="utf-8"))
+            records = json.loads(path.read_text(encoding="utf-8-sig"))
         except json.JSONDecodeError as exc:
             raise DataError(f"malformed JSON: {exc.msg}", file=str(path), line=exc.lineno) from None
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
@@ -86,24 +112,42 @@ def _read_json(path: Path) -> Any:
 
 
 def _read_excel(path: Path) -> Any:
+    from zipfile import BadZipFile
+
     import pyarrow as pa
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise DataError(f"not a readable .xlsx workbook ({exc})", file=str(path)) from None
     try:
         ws = wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
             raise DataError("the first sheet is empty", file=str(path))
-        names = [str(h) for h in header]
+        names = ["" if h is None else str(h) for h in header]
+        _check_header(names, str(path))
         data: list[list[Any]] = [[] for _ in names]
         for row in rows:
             for j, v in enumerate(row[: len(names)]):
                 data[j].append(v)
     finally:
         wb.close()
-    return pa.table({n: pa.array(col) for n, col in zip(names, data, strict=True)})
+    return pa.table({n: _excel_column(col) for n, col in zip(names, data, strict=True)})
+
+
+def _excel_column(values: list[Any]) -> Any:
+    """A typed column; a column mixing text and numbers stays text, so that the data
+    checks can name the offending cells instead of failing here."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
 def table_from_columns(columns: Mapping[str, npt.NDArray[Any]]) -> Any:
@@ -111,6 +155,11 @@ def table_from_columns(columns: Mapping[str, npt.NDArray[Any]]) -> Any:
     import pyarrow as pa
 
     return pa.table({k: pa.array(np.asarray(v)) for k, v in columns.items()})
+
+
+def _finite(row: dict[str, Any]) -> dict[str, Any]:
+    """JSON has no NaN/Infinity: non-finite floats are written as null."""
+    return {k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in row.items()}
 
 
 def write_table(
@@ -133,7 +182,12 @@ def write_table(
         elif fmt == "json":
             import json
 
-            fh.write(json.dumps(table.to_pylist(), ensure_ascii=False, indent=1).encode("utf-8"))
+            rows = [_finite(r) for r in table.to_pylist()]
+            if Path(path).suffix.lower() == ".jsonl":
+                for r in rows:
+                    fh.write(json.dumps(r, ensure_ascii=False, allow_nan=False).encode() + b"\n")
+            else:
+                fh.write(json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False).encode())
         else:
             from openpyxl import Workbook
 

@@ -76,7 +76,7 @@ def parse_number(value: float | str) -> float:
     text = value.strip()
     try:
         return float(Fraction(text))
-    except (ValueError, ZeroDivisionError):
+    except (ValueError, ZeroDivisionError, OverflowError):
         raise ValueError(f"{value!r} is not a number or fraction like '1/3'") from None
 
 
@@ -502,6 +502,14 @@ class TreeSpec(_Model):
         ids = [g.id for g in v]
         if len(set(ids)) != len(ids):
             raise ValueError(f"grade ids must be unique, got {ids}")
+        scores = [g.score for g in v]
+        if not all(math.isfinite(x) for x in scores):
+            raise ValueError(f"grade scores must be finite numbers, got {scores}")
+        if any(b >= a for a, b in itertools.pairwise(scores)):
+            raise ValueError(
+                f"grades are listed best first, so their scores must strictly decrease; "
+                f"got {scores}"
+            )
         return v
 
     # convenient, cached-free accessors (the compiled tree caches what is hot)
@@ -581,11 +589,26 @@ def _check_crisp_matrix(rows: tuple[tuple[Number, ...], ...], n: int) -> str | N
 
 
 def _check_weights(
-    spec: Any, kids: list[str], idx: int, node_id: str, ctx: tuple[str | int, ...]
+    spec: Any,
+    kids: list[str],
+    idx: int,
+    node_id: str,
+    ctx: tuple[str | int, ...],
+    leaves_only: bool = True,
 ) -> None:
     from evalsys import methods  # lazy: keeps registries out of plain model import
 
     n = len(kids)
+    if isinstance(spec, CombinedWeights | ObjectiveWeights) and not leaves_only:
+        raise _err(
+            f"{spec.type} weights are computed from indicator data, so every child must be "
+            "an indicator (this node has dimension children); use pairwise, direct or equal "
+            "weights here",
+            idx,
+            node_id,
+            *ctx,
+            "type",
+        )
     if isinstance(spec, CombinedWeights):
         methods.check_name("objective", spec.objective)
         methods.check_name("combination", spec.rule)
@@ -635,12 +658,28 @@ def _check_weights(
                         *ctx,
                         "matrix",
                     )
+        from evalsys.errors import EvalsysError
+        from evalsys.fuzzy_ahp import validate_tfn_matrix
+
+        try:
+            validate_tfn_matrix(
+                [[[parse_number(x) for x in t] for t in row] for row in spec.matrix]
+            )
+        except EvalsysError as exc:
+            raise _err(exc.message, idx, node_id, *ctx, "matrix") from None
         return
     if isinstance(spec, PairwiseWeights):
         methods.check_name("priority", spec.method)
         methods.check_name("ri", spec.ri)
         methods.check_name("aggregation", spec.aggregation)
         methods.check_name("incomplete", spec.incomplete_method)
+        from evalsys.consistency import random_index
+        from evalsys.errors import RITableError
+
+        try:
+            random_index(n, spec.ri)
+        except RITableError as exc:
+            raise _err(exc.message, idx, node_id, *ctx, "ri") from None
         sources: list[tuple[tuple[str | int, ...], Any, Any]] = []
         if spec.experts is not None:
             for k, ex in enumerate(spec.experts):
@@ -653,7 +692,20 @@ def _check_weights(
                 if msg:
                     raise _err(msg, idx, node_id, *where, "matrix")
             else:
+                seen: dict[frozenset[str], int] = {}
                 for k, j in enumerate(judgments):
+                    pair = frozenset((j.row, j.col))
+                    if pair in seen and j.row != j.col:
+                        raise _err(
+                            f"judgment {j.row}–{j.col} is given twice (#{seen[pair] + 1} and "
+                            f"#{k + 1}); give each pair once",
+                            idx,
+                            node_id,
+                            *where,
+                            "judgments",
+                            k,
+                        )
+                    seen[pair] = k
                     bad = [x for x in (j.row, j.col) if x not in kids]
                     if bad:
                         raise _err(
@@ -761,8 +813,9 @@ def check_tree(spec: TreeSpec) -> None:
         if isinstance(n, DimensionNode):
             # children in file order
             kids = sorted((str(c) for c in graph.successors(n.id)), key=index.__getitem__)
+            leaves_only = not any(isinstance(spec.nodes[index[k]], DimensionNode) for k in kids)
             try:
-                _check_weights(n.weights, kids, i, n.id, ("dimension", "weights"))
+                _check_weights(n.weights, kids, i, n.id, ("dimension", "weights"), leaves_only)
             except UnknownMethodError as exc:
                 raise _err(exc.message, i, n.id, "dimension", "weights") from None
         else:

@@ -216,6 +216,13 @@ def _pairwise(node_id: str, spec: PairwiseWeights, kids: tuple[str, ...]) -> Nod
             "aggregation": g.aggregation,
         }
         cr = g.group_cr
+        # AIP has no group matrix: the node is consistent when every retained expert is
+        used = np.asarray(g.used_weights) > 0
+        consistent = (
+            bool(cr < spec.threshold)
+            if cr is not None
+            else bool((np.asarray(g.expert_cr)[used] < spec.threshold).all())
+        )
         return NodeWeights(
             node_id,
             kids,
@@ -224,7 +231,7 @@ def _pairwise(node_id: str, spec: PairwiseWeights, kids: tuple[str, ...]) -> Nod
             f"group {g.aggregation} / {g.method}",
             cr=cr,
             ri_table=g.ri_table,
-            consistent=None if cr is None else bool(cr < spec.threshold),
+            consistent=consistent,
             threshold=spec.threshold,
             details=details,
         )

@@ -217,3 +217,74 @@ def test_every_public_name_resolves() -> None:
 
     for name in es.__all__:
         assert getattr(es, name) is not None, name
+
+
+def test_ahp_csv_with_named_corner_and_bom(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + CITY_CSV.replace(",culture", "criterion,culture", 1).encode()
+    )
+    out = json.loads(run("ahp", str(path), "--json").stdout)
+    assert out["criteria"] == ["culture", "family", "housing", "jobs", "transportation"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,abc\n1,1\n")
+    assert "abc" in one_line_error(run("ahp", str(bad)))
+
+
+def test_ahp_unreadable_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_bytes(b"\xff\xfe\x00bad")
+    assert "UTF-8" in one_line_error(run("ahp", str(path)))
+    assert "not a file" in one_line_error(run("ahp", str(tmp_path)))
+
+
+def test_score_output_problems_are_one_line(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").mkdir()
+    assert "directory" in one_line_error(
+        run("score", "ecommerce_service", str(SAMPLE), "-o", str(tmp_path / "d.csv"))
+    )
+    assert "unsupported file type '.txt'" in one_line_error(
+        run("score", "ecommerce_service", str(SAMPLE), "-o", str(tmp_path / "o.txt"))
+    )
+
+
+def test_duplicate_and_blank_columns_are_errors(tmp_path: Path) -> None:
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    dup = tmp_path / "dup.csv"
+    dup.write_text(lines[0] + ',"delivery_time"\n' + "\n".join(l + ",1" for l in lines[1:]))
+    assert "column name repeated: delivery_time" in one_line_error(
+        run("score", "ecommerce_service", str(dup), "-o", str(tmp_path / "o.csv"))
+    )
+
+
+def test_excel_input_with_text_cell_names_the_row(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    table = read_table(SAMPLE)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(table.column_names)
+    for k, row in enumerate(zip(*(c.to_pylist() for c in table.columns), strict=True)):
+        row = list(row)
+        if k == 4:
+            row[table.column_names.index("delivery_time")] = "fast"
+        ws.append(row)
+    path = tmp_path / "m.xlsx"
+    wb.save(path)
+    err = one_line_error(
+        run("score", "ecommerce_service", str(path), "-o", str(tmp_path / "o.csv"))
+    )
+    assert "column 'delivery_time'" in err and "'fast'" in err and "(rows 5)" in err
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("not a workbook")
+    assert "not a readable .xlsx" in one_line_error(
+        run("score", "ecommerce_service", str(fake), "-o", str(tmp_path / "o.csv"))
+    )
+
+
+def test_jsonl_output_is_json_lines(tmp_path: Path) -> None:
+    out = tmp_path / "s.jsonl"
+    proc = run("score", "ecommerce_service", str(SAMPLE), "-o", str(out), "--operator", "min_max")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 500 and rows[0]["entity_id"] == "M0000001"

@@ -266,6 +266,60 @@ BAD_CASES: list[tuple[str, Any, str, str | None, str | None]] = [
         "rate",
         None,
     ),
+    (
+        "grades_worst_first",
+        mutated(
+            lambda d: d.update(
+                grades=[
+                    {"id": "poor", "name": "差", "score": 60},
+                    {"id": "good", "name": "良", "score": 95},
+                ]
+            )
+        ),
+        "scores must strictly decrease",
+        None,
+        None,
+    ),
+    (
+        "judgment_twice",
+        mutated(
+            lambda d: node(d, "root").update(
+                weights={
+                    "type": "pairwise",
+                    "judgments": [
+                        ["speed", "service", 3],
+                        ["service", "speed", 3],
+                        ["speed", "rate", 2],
+                    ],
+                }
+            )
+        ),
+        "judgment service–speed is given twice",
+        "root",
+        None,
+    ),
+    (
+        "objective_over_dimensions",
+        mutated(lambda d: node(d, "root").update(weights={"type": "objective"})),
+        "every child must be an indicator",
+        "root",
+        None,
+    ),
+    (
+        "ri_table_too_small",
+        mutated(
+            lambda d: (
+                d["nodes"].extend(
+                    {"id": f"x{k}", "parent": "service", "name": "x", "kind": "rating"}
+                    for k in range(14)
+                ),
+                node(d, "service").update(weights={"type": "pairwise", "matrix": [[1] * 16] * 16}),
+            )
+        ),
+        "RI table 'saaty1980' covers n",
+        "service",
+        None,
+    ),
 ]
 
 
@@ -386,3 +440,26 @@ def test_ecommerce_tree_covers_the_documents() -> None:
     assert ("after_sales_response_time", "<=", 48.0) in limits
     assert ("refund_review_time", "<=", 24.0) in limits
     assert ("support_availability", ">=", 24.0) in limits
+
+
+def test_duplicate_yaml_key_is_an_error(tmp_path: Path) -> None:
+    text = yaml.safe_dump(BASE, allow_unicode=True, sort_keys=False)
+    text = text.replace("  direction: cost\n", "  direction: cost\n  direction: benefit\n", 1)
+    path = write(tmp_path, text)
+    with pytest.raises(TreeSpecError, match="duplicate key 'direction'") as info:
+        load_tree(path)
+    assert info.value.line == line_of(path, "direction: benefit")
+
+
+def test_duplicate_json_key_is_an_error(tmp_path: Path) -> None:
+    text = json.dumps(BASE, ensure_ascii=False).replace(
+        '"name": "测试树"', '"name": "测试树", "name": "again"'
+    )
+    with pytest.raises(TreeSpecError, match="duplicate key 'name'"):
+        load_tree(write(tmp_path, text, "tree.json"))
+
+
+def test_json_tree_with_bom(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(BASE).encode())
+    assert load_tree(path).id == "t"

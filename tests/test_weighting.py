@@ -194,3 +194,22 @@ def test_weights_cli_json() -> None:
     assert out["all_consistent"] is True
     assert sum(v for k, v in out["global"].items() if k.startswith("first_response")) > 0
     assert {n["ri_table"] for n in out["nodes"]} == {"saaty1980"}
+
+
+def test_aip_node_is_inconsistent_when_an_expert_is() -> None:
+    """AIP has no group matrix; an inconsistent expert must not pass silently."""
+    bad = [[1, 9, "1/9"], ["1/9", 1, 9], [9, "1/9", 1]]  # intransitive, CR >> 0.1
+    ids = ["a", "b", "c"]
+    data = city_tree(
+        {
+            "type": "pairwise",
+            "aggregation": "aip_geometric",
+            "experts": [{"name": "A", "matrix": bad}, {"name": "B", "matrix": bad}],
+        },
+        order=ids,
+    )
+    tw = tree_weights(compile_tree(tree_from_dict(data)))
+    nw = tw.node("root")
+    assert nw.cr is None and nw.consistent is False
+    assert min(nw.details["expert_cr"]) > 0.1
+    assert tw.all_consistent is False
