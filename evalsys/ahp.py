@@ -98,7 +98,7 @@ def _parse_entry(token: object, i: int, j: int) -> float:
             return float(Fraction(text))
         except ZeroDivisionError:
             raise MatrixError(f"entry ({i}, {j}) = {token!r} divides by zero") from None
-        except ValueError:
+        except (ValueError, OverflowError):
             raise MatrixError(
                 f"entry ({i}, {j}) = {token!r} is not a number or a fraction like '1/3'"
             ) from None
