@@ -27,7 +27,9 @@ unit: $(BIN)/.installed-dev
 
 test: lint typecheck unit
 
+# peer libraries are installed only for the comparison benchmark, never as dependencies
 bench: $(BIN)/.installed-dev
+	$(BIN)/python -m pip install --quiet pymcdm scikit-criteria
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -630,53 +630,79 @@ def score(
     normalize_b: Annotated[
         bool, typer.Option("--normalize-b", help="Normalise every B to sum 1 (FCE).")
     ] = False,
+    engine: Annotated[str, typer.Option(help="auto, memory, stream or dask.")] = "auto",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (default: a local cluster).")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Workers of the local Dask cluster.")] = 2,
+    chunk_rows: Annotated[
+        int | None, typer.Option(min=1, help="Rows per chunk (stream engine).")
+    ] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress", help="Progress bar with rows/s (default: on a terminal)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Score every entity: scores, grades, dimension scores, ranks (written atomically)."""
-    import warnings
+    """Score every entity: scores, grades, dimension scores, ranks (written atomically).
 
-    from evalsys.errors import ValidityWarning
-    from evalsys.tables import check_format, table_from_columns, write_table
+    Engines: memory (whole table), stream (chunks, bounded memory, identical results) and
+    dask (partitions on a local cluster or a scheduler); auto streams large Parquet/CSV.
+    """
+    from evalsys.commands.score_engine import run_score
+    from evalsys.io import load_tree
+    from evalsys.tables import check_format
 
-    if output.exists() and output.resolve() == data.resolve():
+    if output.exists() and data.exists() and output.resolve() == data.resolve():
         raise typer.BadParameter("output would overwrite the input data", param_hint="-o")
     check_format(output)  # an unsupported extension fails before the work, not after
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ValidityWarning)  # counted in the summary instead
-        compiled, res = _score(tree, data, method, operator, missing, id_column, normalize_b)
-    write_table(
-        table_from_columns(res.to_columns(memberships=memberships, contributions=contributions)),
+    summ = run_score(
+        tree,
+        data,
         output,
-        inputs=(data,),
+        engine=engine,
+        scheduler=scheduler,
+        workers=workers,
+        chunk_rows=chunk_rows,
+        progress=progress,
+        method=method,
+        operator=operator,
+        missing=missing,
+        id_column=id_column,
+        memberships=memberships,
+        contributions=contributions,
+        normalize_b=normalize_b,
     )
-    summ = _summary(res, compiled.spec.validity_threshold) | {"output": str(output)}
     if as_json:
         _emit_json(summ)
         return
+    spec = load_tree(tree)
+    rate = summ.get("rows_per_second")
     typer.echo(
-        f"scored {res.n_entities} entities of {res.tree_id} with {res.method}"
-        + (f" ({res.operator})" if res.operator else "")
-        + f" → {output}"
+        f"scored {summ['entities']} entities of {summ['tree']} with {summ['method']}"
+        + (f" ({summ['operator']})" if summ.get("operator") else "")
+        + f" → {output}  [{summ.get('engine', 'memory')} engine"
+        + (f", {rate:,.0f} rows/s]" if rate else "]")
     )
-    if "grades" in summ:
+    if summ.get("grades"):
         typer.echo(
-            "grades: "
-            + ", ".join(
-                f"{name} {summ['grades'][gid]}"
-                for gid, name in zip(res.grade_ids, res.grade_names, strict=True)
-            )
+            "grades: " + ", ".join(f"{g.name} {summ['grades'].get(g.id, 0)}" for g in spec.grades)
         )
-        if summ["low_validity"]:
+        if summ.get("low_validity"):
             typer.echo(
                 f"{summ['low_validity']} grades have a low validity index "
-                f"(< {summ['validity_threshold']:g})"
+                f"(< {summ.get('validity_threshold', spec.validity_threshold):g})"
             )
-    for s_ in res.skipped[:10]:
-        typer.echo(f"skipped row {s_.row} ({s_.entity_id}): {s_.reason}")
-    if len(res.skipped) > 10:
-        typer.echo(f"… and {len(res.skipped) - 10} more skipped")
-    if res.ignored_columns:
-        typer.echo(f"ignored columns: {', '.join(res.ignored_columns)}")
+    skipped = summ.get("skipped", [])
+    for s_ in skipped[:10]:
+        typer.echo(f"skipped row {s_['row']} ({s_['entity_id']}): {s_['reason']}")
+    n_skipped = summ.get("n_skipped", len(skipped))
+    if n_skipped > 10:
+        typer.echo(f"… and {n_skipped - 10} more skipped")
+    if summ.get("ignored_columns"):
+        typer.echo(f"ignored columns: {', '.join(summ['ignored_columns'])}")
 
 
 @app.command()

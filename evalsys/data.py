@@ -96,12 +96,45 @@ class IndicatorData:
         return int(self.values.shape[0])
 
 
+def _plain_floats(arr: Any) -> FloatArray:
+    """A float64 or null-free integer pyarrow Array as float64 (NaN for nulls), straight
+    from its buffers."""
+    import pyarrow as pa
+
+    n = len(arr)
+    bufs = arr.buffers()
+    t = arr.type
+    if pa.types.is_integer(t):
+        dtype = np.dtype(f"{'i' if pa.types.is_signed_integer(t) else 'u'}{t.bit_width // 8}")
+    else:
+        dtype = np.dtype("f8")
+    if len(bufs) < 2 or bufs[1] is None or n == 0:
+        return np.full(n, np.nan)
+    raw = np.frombuffer(bufs[1], dtype=dtype, count=n, offset=arr.offset * dtype.itemsize)
+    out = np.asarray(raw, dtype=np.float64)
+    if arr.null_count:
+        bits = np.unpackbits(
+            np.frombuffer(bufs[0], dtype=np.uint8), count=arr.offset + n, bitorder="little"
+        )[arr.offset :]
+        out = np.where(bits.astype(bool), out, np.nan)
+    return out
+
+
 def _numeric(table: Any, column: str, leaf_id: str, offset: int = 0) -> FloatArray:
     """Column as float64 with NaN for nulls; non-numeric text is an error naming rows."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     col = table.column(column)
+    if pa.types.is_float64(col.type) or (pa.types.is_integer(col.type) and not col.null_count):
+        # plain buffers: no compute kernel (whose first call costs a fifth of a second) and
+        # no ChunkedArray.to_numpy (which imports pandas)
+        chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+        parts = [_plain_floats(c) for c in chunks]
+        if not parts:
+            return np.zeros(0)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    import pyarrow.compute as pc
+
     typ = col.type
     if pa.types.is_boolean(typ):
         col = pc.cast(col, pa.int8())
@@ -152,77 +185,94 @@ def fraction_error(leaf: QuantitativeNode, column: str) -> DataError:
     )
 
 
+def _allowed_range(
+    leaf: QuantitativeNode | RatingNode | ChecklistNode,
+) -> tuple[float | None, float | None]:
+    if isinstance(leaf, QuantitativeNode):
+        lo, hi = leaf.range if leaf.range is not None else (None, None)
+        if leaf.unit == "%":
+            lo = 0.0 if lo is None else lo
+            hi = 100.0 if hi is None else hi
+        return lo, hi
+    if isinstance(leaf, RatingNode):
+        return 1.0, float(leaf.scale)
+    return 0.0, (1.0 if leaf.input == "share" else float(len(leaf.items)))
+
+
 def _check_range(
     x: FloatArray,
     leaf: QuantitativeNode | RatingNode | ChecklistNode,
     column: str,
     offset: int = 0,
     fraction_check: bool = True,
-) -> None:
-    finite = np.isfinite(x)
-    inf = np.isinf(x)
-    if inf.any():
+) -> tuple[float, bool]:
+    """Raise on infinite or out-of-range values; return (largest value, any missing).
+
+    Two reductions (``fmin``/``fmax``, NaN-ignoring) decide; the per-row masks that name
+    the offending rows are built only when a check fails.
+    """
+    if x.size == 0:
+        return float("nan"), False
+    x_min = float(np.fmin.reduce(x))
+    x_max = float(np.fmax.reduce(x))
+    has_nan = bool(np.isnan(x_min) or np.isnan(x_max)) or bool(np.isnan(x).any())
+    lo, hi = _allowed_range(leaf)
+    if np.isinf(x_min) or np.isinf(x_max):
+        inf = np.isinf(x)
         raise DataError(
             f"indicator '{leaf.id}' has infinite values",
             column=column,
             rows=_rows(inf, offset),
         )
+    finite = None
     if isinstance(leaf, QuantitativeNode):
-        lo, hi = leaf.range if leaf.range is not None else (None, None)
-        if leaf.unit == "%":
-            lo = 0.0 if lo is None else lo
-            hi = 100.0 if hi is None else hi
-        if lo is not None:
+        if lo is not None and x_min < lo:
+            finite = np.isfinite(x)
             bad = finite & (x < lo)
-            if bad.any():
-                what = (
-                    "negative durations"
-                    if lo == 0 and leaf.unit not in ("%",)
-                    else (f"values below {lo:g} {leaf.unit}")
-                )
-                raise DataError(
-                    f"indicator '{leaf.id}' has {what} (e.g. {x[bad][0]:g})",
-                    column=column,
-                    rows=_rows(bad, offset),
-                )
-        if hi is not None:
+            what = (
+                "negative durations"
+                if lo == 0 and leaf.unit not in ("%",)
+                else (f"values below {lo:g} {leaf.unit}")
+            )
+            raise DataError(
+                f"indicator '{leaf.id}' has {what} (e.g. {x[bad][0]:g})",
+                column=column,
+                rows=_rows(bad, offset),
+            )
+        if hi is not None and x_max > hi:
+            finite = np.isfinite(x)
             bad = finite & (x > hi)
-            if bad.any():
-                raise DataError(
-                    f"indicator '{leaf.id}' has values above {hi:g} {leaf.unit} "
-                    f"(e.g. {x[bad][0]:g})",
-                    column=column,
-                    rows=_rows(bad, offset),
-                )
-        if (
-            fraction_check
-            and looks_like_fractions(leaf)
-            and finite.any()
-            and float(np.nanmax(x)) <= 1.0
-        ):
+            raise DataError(
+                f"indicator '{leaf.id}' has values above {hi:g} {leaf.unit} (e.g. {x[bad][0]:g})",
+                column=column,
+                rows=_rows(bad, offset),
+            )
+        if fraction_check and looks_like_fractions(leaf) and x_max <= 1.0:
             raise fraction_error(leaf, column)
     elif isinstance(leaf, RatingNode):
-        bad = finite & ((x < 1) | (x > leaf.scale))
-        if bad.any():
+        if (lo is not None and x_min < lo) or (hi is not None and x_max > hi):
+            finite = np.isfinite(x)
+            bad = finite & ((x < 1) | (x > leaf.scale))
             raise DataError(
                 f"rating '{leaf.id}' is on a 1–{leaf.scale} scale; found {x[bad][0]:g}",
                 column=column,
                 rows=_rows(bad, offset),
             )
-    else:
+    elif (lo is not None and x_min < lo) or (hi is not None and x_max > hi):
         top = 1.0 if leaf.input == "share" else float(len(leaf.items))
+        finite = np.isfinite(x)
         bad = finite & ((x < 0) | (x > top))
-        if bad.any():
-            what = (
-                "share of items met in [0, 1]"
-                if leaf.input == "share"
-                else (f"count of items met in 0..{len(leaf.items)}")
-            )
-            raise DataError(
-                f"checklist '{leaf.id}' needs the {what}; found {x[bad][0]:g}",
-                column=column,
-                rows=_rows(bad, offset),
-            )
+        what = (
+            "share of items met in [0, 1]"
+            if leaf.input == "share"
+            else (f"count of items met in 0..{len(leaf.items)}")
+        )
+        raise DataError(
+            f"checklist '{leaf.id}' needs the {what}; found {x[bad][0]:g}",
+            column=column,
+            rows=_rows(bad, offset),
+        )
+    return x_max, has_nan
 
 
 def required_columns(compiled: CompiledTree) -> list[str]:
@@ -272,7 +322,8 @@ class CheckedValues:
     skipped
         0-based positions (in this table) of the skipped rows, and the reason for each.
     column_max
-        (L,) largest finite value of each leaf column (NaN when none), for checks that need
+        (L,) largest value of each leaf column over all rows (NaN when none; NaN for votes
+        leaves), for checks that need
         the whole table (rates given as fractions) when the table is streamed in chunks.
     """
 
@@ -282,6 +333,11 @@ class CheckedValues:
     keep: npt.NDArray[np.bool_]
     skipped: tuple[tuple[int, str], ...]
     column_max: FloatArray
+
+    @property
+    def complete(self) -> bool:
+        """No missing value in the kept rows."""
+        return bool(self.present.all())
 
 
 def indicator_values(
@@ -314,6 +370,8 @@ def indicator_values(
     e, n_leaves, g = table.num_rows, len(leaves), len(spec.grades)
     values = np.empty((n_leaves, e)).T  # F order: column j is contiguous
     votes: dict[int, FloatArray] = {}
+    column_max = np.full(n_leaves, np.nan)
+    gaps = np.zeros(n_leaves, dtype=bool)
     for j, leaf in enumerate(leaves):
         if isinstance(leaf, RatingNode) and leaf.input == "votes":
             counts_arr = np.empty((e, g))
@@ -338,12 +396,15 @@ def indicator_values(
                 )
             votes[j] = counts_arr
             values[:, j] = np.where(np.isnan(totals), np.nan, 0.0)
+            gaps[j] = bool(np.isnan(totals).any())
         else:
             x = _numeric(table, leaf.data_column, leaf.id, row_offset)
-            _check_range(x, leaf, leaf.data_column, row_offset, fraction_check)
+            column_max[j], gaps[j] = _check_range(
+                x, leaf, leaf.data_column, row_offset, fraction_check
+            )
             values[:, j] = x
-    present = ~np.isnan(values)
-    complete = bool(present.all())
+    complete = not gaps.any()
+    present = np.ones((e, n_leaves), dtype=bool) if complete else ~np.isnan(values)
     keep = np.ones(e, dtype=bool)
     skipped: list[tuple[int, str]] = []
     if not complete:
@@ -361,17 +422,10 @@ def indicator_values(
             for i in np.flatnonzero(incomplete):
                 gone = [leaf_ids[k] for k in np.flatnonzero(~present[i])]
                 skipped.append((int(i), f"missing {', '.join(gone)}"))
-            keep = ~incomplete
+            keep = np.asarray(~incomplete, dtype=bool)
             values = values.T[:, keep].T
             present = present[keep]
             votes = {k: v[keep] for k, v in votes.items()}
-    if e:
-        with np.errstate(invalid="ignore"):
-            finite = np.where(np.isfinite(values), values, -np.inf)
-            column_max = finite.max(axis=0) if finite.shape[0] else np.full(n_leaves, np.nan)
-        column_max = np.where(np.isneginf(column_max), np.nan, column_max)
-    else:
-        column_max = np.full(n_leaves, np.nan)
     values.flags.writeable = False
     return CheckedValues(values, votes, present, keep, tuple(skipped), column_max)
 

@@ -34,6 +34,7 @@ import numpy.typing as npt
 from evalsys import __version__
 from evalsys.compiled import CompiledTree
 from evalsys.data import IndicatorData, SkippedEntity
+from evalsys.errors import ShapeError
 from evalsys.tree import (
     ChecklistNode,
     QuantitativeNode,
@@ -343,10 +344,7 @@ class ScoreResult:
 
     def dimension_contributions(self) -> FloatArray:
         """(E, D) contributions summed over each first-level dimension's leaves."""
-        m = np.zeros((len(self.leaf_ids), len(self.dimension_ids)))
-        m[np.arange(len(self.leaf_ids)), self.leaf_dimension] = 1.0
-        out: FloatArray = self.contributions @ m
-        return out
+        return dimension_sums(self.contributions, self.leaf_dimension, len(self.dimension_ids))
 
     def to_columns(
         self, *, memberships: bool = False, contributions: bool = False
@@ -386,6 +384,15 @@ class ScoreResult:
             return []
         names = np.array(self.grade_names)
         return [str(x) for x in names[self.grade]]
+
+
+def dimension_sums(values: FloatArray, leaf_dimension: IntArray, n_dims: int) -> FloatArray:
+    """(E, D) sums of (E, L) per-leaf values over each dimension's leaves, added in leaf
+    order (per entity, so independent of the batch)."""
+    out = np.zeros((values.shape[0], n_dims))
+    for j, d in enumerate(leaf_dimension):
+        out[:, d] += values[:, j]
+    return out
 
 
 def _top_dimension(compiled: CompiledTree) -> IntArray:
@@ -500,6 +507,29 @@ class ColumnSums:
         rest = rows[full:]
         self._pending = [np.array(rest)] if rest.shape[0] else []
         self._rows = rest.shape[0]
+
+    @staticmethod
+    def block_sums(values: FloatArray) -> list[tuple[FloatArray, npt.NDArray[np.int64]]]:
+        """(sum, count) of each whole block of :data:`SUM_BLOCK` rows of ``values`` (rows
+        that start a block of the global sequence), as :meth:`add` would compute them."""
+        out = []
+        for s in range(0, values.shape[0] - SUM_BLOCK + 1, SUM_BLOCK):
+            block = np.ascontiguousarray(values[s : s + SUM_BLOCK])
+            ok = ~np.isnan(block)
+            out.append((np.where(ok, block, 0.0).sum(axis=0), ok.sum(axis=0)))
+        return out
+
+    @property
+    def aligned(self) -> bool:
+        """Whether the rows added so far end on a block boundary."""
+        return self._rows == 0
+
+    def add_block(self, total: FloatArray, count: npt.NDArray[np.int64]) -> None:
+        """Add a whole block summed elsewhere (:meth:`block_sums`); needs :attr:`aligned`."""
+        if self._rows:
+            raise ShapeError("add_block needs the rows so far to end on a block boundary")
+        self.total += total
+        self.count += count
 
     def mean(self) -> FloatArray:
         """Column means of the non-NaN entries (NaN for a column without any)."""

@@ -52,8 +52,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
-from scipy.sparse.csgraph import connected_components
 
 from evalsys._registry import Registry
 from evalsys.ahp import (
@@ -183,6 +181,8 @@ def validate_incomplete(
 def _check_connected(known: NDArray[np.bool_], labels: Sequence[str] | None) -> None:
     n = known.shape[0]
     adjacency = known & ~np.eye(n, dtype=bool)
+    from scipy.sparse.csgraph import connected_components  # lazy: keeps start-up fast
+
     count, comp = connected_components(adjacency.astype(np.int8), directed=False)
     if count > 1:
 
@@ -269,6 +269,8 @@ def optimal_completion(a: FloatArray, known: NDArray[np.bool_]) -> tuple[FloatAr
         return float(lam), grad
 
     x0 = np.log(start[iu, ju])
+    from scipy.optimize import minimize  # lazy: keeps start-up fast
+
     sol = minimize(objective, x0, jac=True, method="BFGS", options={"gtol": 1e-10})
     completed = build(np.asarray(sol.x, dtype=np.float64))
     w = principal_eigenpair(completed)[0]

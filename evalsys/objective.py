@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
-from scipy.special import xlogy
 
 from evalsys._arrays import readonly
 from evalsys._registry import Registry
@@ -251,6 +250,8 @@ def _entropy(x: FloatArray, benefit: BoolArray, shift: float) -> FloatArray:
     if shift:
         z += shift
     z /= z.sum(axis=0)
+    from scipy.special import xlogy  # lazy: keeps start-up fast
+
     plogp = xlogy(z, z)
     e: FloatArray = -plogp.sum(axis=0) / np.log(x.shape[0])
     d: FloatArray = 1.0 - e

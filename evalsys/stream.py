@@ -197,7 +197,12 @@ def _schema_names(path: Path, fmt: str) -> tuple[list[str], int | None]:
 
 
 def _batches(
-    path: Path, fmt: str, columns: list[str], float_columns: list[str], text: bool
+    path: Path,
+    fmt: str,
+    columns: list[str],
+    float_columns: list[str],
+    text: bool,
+    batch_rows: int = 65_536,
 ) -> Iterator[Any]:
     """Record batches of the selected columns (leaf columns as float64, or as text)."""
     import pyarrow as pa
@@ -206,18 +211,19 @@ def _batches(
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path)
-        yield from pf.iter_batches(batch_size=65_536, columns=columns, use_threads=True)
+        yield from pf.iter_batches(batch_size=batch_rows, columns=columns, use_threads=True)
         return
     from pyarrow import csv
 
     types = {c: (pa.string() if text else pa.float64()) for c in float_columns}
+    if text:  # second attempt after a conversion error: everything else as text too
+        types.update({c: pa.string() for c in columns if c not in types})
     reader = csv.open_csv(
         path,
         read_options=csv.ReadOptions(block_size=8 << 20),
         convert_options=csv.ConvertOptions(include_columns=columns, column_types=types),
     )
-    for batch in reader:
-        yield batch
+    yield from reader
 
 
 def _rebatch(batches: Iterator[Any], rows: int) -> Iterator[Any]:
@@ -334,11 +340,26 @@ def hash_strings(arr: Any) -> npt.NDArray[np.uint64]:
 # ------------------------------------------------------------------------------ output
 
 
+def parquet_writer(path: str | os.PathLike[str], schema: Any) -> Any:
+    """A ``ParquetWriter`` for score outputs: dictionary encoding for the low-cardinality
+    text columns (not the ids), floats stored plain (they do not compress), the rest
+    snappy-compressed."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pairs = list(zip(schema.names, schema.types, strict=True))
+    low_card = [n for n, t in pairs if pa.types.is_string(t) and n != "entity_id"]
+    codec = {n: ("none" if pa.types.is_floating(t) else "snappy") for n, t in pairs}
+    return pq.ParquetWriter(str(path), schema, use_dictionary=low_card, compression=codec)
+
+
 def _grade_strings(grade: npt.NDArray[np.intp], labels: tuple[str, ...]) -> Any:
-    """Plain string column of grade labels (as the in-memory output has)."""
+    """Plain string column of grade labels (as the in-memory output has; −1, an all-zero
+    B, indexes from the end as numpy does there)."""
     import pyarrow as pa
 
-    idx = pa.array(np.asarray(grade, dtype=np.int32))
+    g = np.asarray(grade, dtype=np.int32)
+    idx = pa.array(np.where(g < 0, g + len(labels), g))
     return pa.DictionaryArray.from_arrays(idx, pa.array(list(labels))).dictionary_decode()
 
 
@@ -486,7 +507,7 @@ def score_file(
         looks_like_fractions,
         required_columns,
     )
-    from evalsys.evaluate import ColumnSums, data_range, make_scorer, open_bounds
+    from evalsys.evaluate import ColumnSums, data_range, leaf_plan, make_scorer, open_bounds
 
     src = Path(data_path)
     dst = Path(out_path)
@@ -530,28 +551,45 @@ def score_file(
     ignored = tuple(c for c in names if c not in used and c not in passthrough)
 
     # the data range of leaves without bounds (only when their memberships use it)
-    plan_probe = make_scorer.__globals__["leaf_plan"](compiled)
+    plan_probe = leaf_plan(compiled)
     needs_range = bool(open_bounds(plan_probe).any()) and any(
         grp.source == "utility" for grp in plan_probe.groups
     )
 
     def chunks(text: bool, cols: list[str]) -> Iterator[Any]:
-        return _prefetch(_rebatch(_batches(src, fmt_in, cols, needed, text), chunk_rows))
+        """(table, offset, checked values, ids, id hashes) per chunk, prepared in a
+        background thread (reading, checking and hashing run while the previous chunk is
+        scored)."""
+
+        def prepared() -> Iterator[Any]:
+            offset = 0
+            batches = _batches(src, fmt_in, cols, needed, text, min(chunk_rows, 1 << 20))
+            for tbl in _rebatch(batches, chunk_rows):
+                cv = indicator_values(
+                    compiled,
+                    tbl,
+                    missing=missing,  # type: ignore[arg-type]
+                    row_offset=offset,
+                    fraction_check=False,
+                )
+                ids = hashes = None
+                if has_id and id_column in cols:
+                    ids = _id_strings(tbl.column(id_column))
+                    hashes = hash_strings(ids)
+                yield tbl, offset, cv, ids, hashes
+                offset += tbl.num_rows
+
+        return _prefetch(prepared())
 
     def run(text: bool) -> StreamSummary:
         data_lo = data_hi = None
         if needs_range:
             lo_acc = np.full(plan_probe.quant_cols.size, np.nan)
             hi_acc = lo_acc.copy()
-            offset = 0
-            for tbl in chunks(text, needed):
-                cv = indicator_values(
-                    compiled, tbl, missing=missing, row_offset=offset, fraction_check=False
-                )
+            for _tbl, _off, cv, _ids, _h in chunks(text, needed):
                 lo, hi = data_range(plan_probe, cv.values)
                 lo_acc = np.fmin(lo_acc, lo)
                 hi_acc = np.fmax(hi_acc, hi)
-                offset += tbl.num_rows
             data_lo, data_hi = lo_acc, hi_acc
         scorer = make_scorer(
             compiled,
@@ -589,20 +627,14 @@ def score_file(
             n_skipped = 0
             leaf_sums = ColumnSums(len(leaves)) if contributions else None
             writer: Any = None
-            offset = 0
+            rows_read = 0
             n_chunks = 0
             entities = 0
-            for tbl in chunks(text, columns):
+            for tbl, offset, cv, ids, id_hash in chunks(text, columns):
                 n = tbl.num_rows
-                cv = indicator_values(
-                    compiled, tbl, missing=missing, row_offset=offset, fraction_check=False
-                )
                 col_max = np.fmax(col_max, cv.column_max)
-                if has_id:
-                    ids = _id_strings(tbl.column(id_column))
-                    hashes.append(hash_strings(ids))
-                else:
-                    ids = None
+                if id_hash is not None:
+                    hashes.append(id_hash)
                 keep = cv.keep
                 kept_idx = None
                 if cv.skipped:
@@ -660,19 +692,18 @@ def score_file(
                         writer = ipc.new_file(ipc_tmp, batch.schema)
                     writer.write_batch(batch)
                 entities += m
-                offset += n
                 n_chunks += 1
-                bar(offset, total_rows)
+                rows_read = offset + n
+                bar(rows_read, total_rows)
             if writer is not None:
                 writer.close()
-            rows_read = offset
             # whole-table checks
             if rows_read == 0:
                 raise DataError("the table has no rows", file=str(src))
             for j, leaf in enumerate(leaves):
                 x = col_max[j]
                 if looks_like_fractions(leaf) and np.isfinite(x) and x <= 1.0:
-                    raise fraction_error(leaf, leaf.data_column)  # type: ignore[arg-type]
+                    raise fraction_error(leaf, leaf.data_column)
             if has_id:
                 _check_unique_ids(hashes, src, fmt_in, id_column, rows_read)
             if entities == 0:
@@ -740,12 +771,15 @@ def score_file(
 
     try:
         return run(text=False)
-    except pa.ArrowInvalid:
+    except pa.ArrowInvalid as exc:
         if fmt_in != "csv":
-            raise
-        # a non-numeric value in a CSV indicator column: read those columns as text, so that
-        # the data boundary names the value and its rows as for the whole table
+            raise DataError(f"cannot read {fmt_in.upper()}: {exc}", file=str(src)) from None
+    # a non-numeric value in a CSV indicator column: read the columns as text, so that the
+    # data boundary names the value and its rows as for the whole table
+    try:
         return run(text=True)
+    except pa.ArrowInvalid as exc:
+        raise DataError(f"cannot read CSV: {exc}", file=str(src)) from None
 
 
 def _check_unique_ids(
@@ -758,8 +792,6 @@ def _check_unique_ids(
     if not (h[1:] == h[:-1]).any():
         return
     # possible duplicate: confirm on the strings (reads the id column once more)
-    import pyarrow as pa
-
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -779,7 +811,6 @@ def _check_unique_ids(
             column=id_column,
             rows=[int(i) + 1 for i in np.flatnonzero(ids == dup)],
         )
-    del pa
 
 
 def _pass_two(
@@ -823,19 +854,18 @@ def _pass_two(
                     [b.column(f"leaf.{j}").to_numpy() for j in range(len(leaf_ids))]
                 )
                 present = ~np.isnan(ls)
-                from evalsys.evaluate import contributions_from
+                from evalsys.evaluate import contributions_from, dimension_sums
 
                 contrib = contributions_from(np.nan_to_num(ls), present, leaf_w, leaf_mean)
+                dc = dimension_sums(contrib, top, len(dim_ids))
                 for d, did in enumerate(dim_ids):
-                    cols[f"contrib.{did}"] = _f64(contrib[:, top == d].sum(axis=1))
+                    cols[f"contrib.{did}"] = _f64(dc[:, d])
                 for j, lid in enumerate(leaf_ids):
                     cols[f"contrib.{lid}"] = _f64(contrib[:, j])
             table = pa.Table.from_pydict(cols)
             if writer is None:
                 if fmt_out == "parquet":
-                    import pyarrow.parquet as pq
-
-                    writer = pq.ParquetWriter(out_tmp, table.schema)
+                    writer = parquet_writer(out_tmp, table.schema)
                 else:
                     from pyarrow import csv
 
