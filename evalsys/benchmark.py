@@ -87,7 +87,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from evalsys import __version__
 from evalsys.compiled import CompiledTree
-from evalsys.data import IndicatorData
+from evalsys.data import IndicatorData, allowed_range
 from evalsys.errors import DataError, EvalsysWarning, TreeSpecError, UnknownMethodError
 from evalsys.evaluate import ScoreResult
 from evalsys.io import MAX_TREE_BYTES, _line_of, _validation_message, shipped_path
@@ -295,20 +295,6 @@ def indicator_unit(leaf: QuantitativeNode | RatingNode | ChecklistNode) -> str |
     return "items" if leaf.input == "count" else "share"
 
 
-def _valid_range(
-    leaf: QuantitativeNode | RatingNode | ChecklistNode,
-) -> tuple[float | None, float | None]:
-    if isinstance(leaf, QuantitativeNode):
-        lo, hi = leaf.range if leaf.range is not None else (None, None)
-        if leaf.unit == "%":
-            lo = 0.0 if lo is None else lo
-            hi = 100.0 if hi is None else hi
-        return lo, hi
-    if isinstance(leaf, RatingNode):
-        return 1.0, float(leaf.scale)
-    return 0.0, (1.0 if leaf.input == "share" else float(len(leaf.items)))
-
-
 _UNIT_HINTS: dict[frozenset[str], str] = {
     frozenset({"s", "min"}): "1 min = 60 s",
     frozenset({"min", "h"}): "1 h = 60 min",
@@ -436,7 +422,7 @@ def _tree_problem(profile: StandardsProfile, spec: TreeSpec) -> _Problem | None:
                 (*loc, "unit"),
                 leaf.id,
             )
-        lo, hi = _valid_range(leaf)
+        lo, hi = allowed_range(leaf)
         if _never_met(e, lo, hi):
             rng = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
             return _Problem(

@@ -185,9 +185,11 @@ def fraction_error(leaf: QuantitativeNode, column: str) -> DataError:
     )
 
 
-def _allowed_range(
+def allowed_range(
     leaf: QuantitativeNode | RatingNode | ChecklistNode,
 ) -> tuple[float | None, float | None]:
+    """Valid [low, high] of a leaf's data values (None = open): the ``range`` of a
+    quantitative leaf (0–100 for %), 1..scale for ratings, 0..items (or 0..1) for checklists."""
     if isinstance(leaf, QuantitativeNode):
         lo, hi = leaf.range if leaf.range is not None else (None, None)
         if leaf.unit == "%":
@@ -216,7 +218,7 @@ def _check_range(
     x_min = float(np.fmin.reduce(x))
     x_max = float(np.fmax.reduce(x))
     has_nan = bool(np.isnan(x_min) or np.isnan(x_max)) or bool(np.isnan(x).any())
-    lo, hi = _allowed_range(leaf)
+    lo, hi = allowed_range(leaf)
     if np.isinf(x_min) or np.isinf(x_max):
         inf = np.isinf(x)
         raise DataError(
