@@ -252,8 +252,10 @@ def score(
             "cannot run partition by partition: use the in-memory engine, or fce"
         )
     compiled = _load_compiled(tree)
-    scorer = make_scorer(compiled, weights, operator=operator, normalize_b=normalize_b)
     lengths = [int(x) for x in ddf.map_partitions(len).compute()]
+    scorer = make_scorer(
+        compiled, weights, operator=operator, normalize_b=normalize_b, rows=sum(lengths)
+    )
     offsets = tuple(int(x) for x in np.concatenate([[0], np.cumsum(lengths)[:-1]]))
     job = _Job(
         scorer,

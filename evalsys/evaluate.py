@@ -542,22 +542,12 @@ class ColumnSums:
 
 
 def rank_and_percentile(score: FloatArray) -> tuple[npt.NDArray[np.int64], FloatArray]:
-    """Ranks (1 = best, ties share the lowest) and percentiles of ``score`` from one sort.
+    """Ranks (1 = best, ties share the lowest) and percentiles of ``score``: the values of
+    :func:`evalsys.grading.ranks` and :func:`evalsys.grading.percentiles`, sorted in
+    parallel (:func:`evalsys.ranking.rank_and_percentile`)."""
+    from evalsys.ranking import rank_and_percentile as _rank
 
-    The same values as :func:`evalsys.grading.ranks` and :func:`evalsys.grading.percentiles`:
-    for a finite score with rank r among n finite scores, the number of scores ≤ it is
-    ``n − r + 1``, and the percentile is ``100 · (n − r + 1) / n``; NaN scores get NaN.
-    """
-    from evalsys.grading import ranks
-
-    s = np.asarray(score, dtype=np.float64)
-    rank = np.asarray(ranks(s), dtype=np.int64)
-    finite = ~np.isnan(s)
-    n = int(finite.sum())
-    pct = np.full(s.shape, np.nan)
-    if n:
-        pct[finite] = 100.0 * (n - rank[finite] + 1) / n
-    return rank, pct
+    return _rank(score, threads=DEFAULT_THREADS)
 
 
 def _plane_grade_score(
@@ -871,6 +861,7 @@ class Scorer:
     data_hi: FloatArray | None
     linear: _LinearPlan | None
     threads: int = DEFAULT_THREADS
+    kernel: str = "numpy"
 
     @property
     def leaf_weights(self) -> FloatArray:
@@ -909,7 +900,11 @@ class Scorer:
         )
         if self.linear is not None:
             self._linear(X, out)
-            general = np.flatnonzero(~present.all(axis=1)) if present.size else np.arange(0)
+            # rows with a missing value (a NaN) go to the general path; one flat check first
+            if present.size and not present.all():
+                general = np.flatnonzero(~present.all(axis=1))
+            else:
+                general = np.arange(0)
         else:
             general = np.arange(E)
         if general.size:
@@ -926,17 +921,19 @@ class Scorer:
         from concurrent.futures import ThreadPoolExecutor
 
         bounds = np.linspace(0, E, parts + 1).astype(int)
-        with ThreadPoolExecutor(parts) as pool:
-            jobs = [
-                pool.submit(self._linear_range, X, out, int(lo), int(hi))
-                for lo, hi in itertools.pairwise(bounds)
-            ]
+        spans = list(itertools.pairwise(bounds.tolist()))
+        with ThreadPoolExecutor(parts - 1) as pool:  # the first part runs in this thread
+            jobs = [pool.submit(self._linear_range, X, out, lo, hi) for lo, hi in spans[1:]]
+            self._linear_range(X, out, *spans[0])
             for job in jobs:
                 job.result()
 
     def _linear_range(self, X: FloatArray, out: BlockScores, start: int, stop: int) -> None:
         lp = self.linear
         if lp is None:  # pragma: no cover - guarded by the caller
+            return
+        if self.kernel == "numba":
+            self._linear_range_compiled(lp, X, out, start, stop)
             return
         L = X.shape[1]
         G = self.compiled.n_grades
@@ -1017,6 +1014,38 @@ class Scorer:
                     dsp[:, sl],
                 )
 
+    def _linear_range_compiled(
+        self, lp: _LinearPlan, X: FloatArray, out: BlockScores, start: int, stop: int
+    ) -> None:
+        """The fused compiled kernel (:func:`evalsys.kernels.linear_block`): the same
+        operations as the numpy path in the same order, so the same bits."""
+        from evalsys.kernels import linear_block
+
+        Bp = out.B.T if out.B is not None else None
+        Bdp = out.dimension_B.transpose(1, 2, 0) if out.dimension_B is not None else None
+        lsp = out.leaf_score.T if out.leaf_score is not None else None
+        linear_block(
+            X,
+            start,
+            stop,
+            lp,
+            self.compiled.grade_scores,
+            out.score,
+            out.grade,
+            out.validity,
+            out.dimension_score.T,
+            Bp,
+            Bdp,
+            lsp,
+        )
+        if self.normalize_b:
+            sl = slice(start, stop)
+            planes = [p for p in (Bp, Bdp) if p is not None]
+            for arr in planes:
+                part = arr[..., sl]
+                tot = part.sum(axis=-2, keepdims=True)
+                np.divide(part, tot, out=part, where=tot > 0)
+
     def _general(
         self,
         X: FloatArray,
@@ -1095,6 +1124,8 @@ def make_scorer(
     data_lo: FloatArray | None = None,
     data_hi: FloatArray | None = None,
     threads: int | None = None,
+    kernel: str = "auto",
+    rows: int | None = None,
 ) -> Scorer:
     """Build a :class:`Scorer` for FCE with ``operator``.
 
@@ -1117,6 +1148,10 @@ def make_scorer(
     threads
         Threads of the fast path (default :data:`DEFAULT_THREADS`); results do not depend
         on it.
+    kernel, rows
+        ``"numba"`` (the fused compiled kernel of :mod:`evalsys.kernels`), ``"numpy"``, or
+        ``"auto"``: numba when it is available and worth its start-up for about ``rows``
+        entities (:func:`evalsys.kernels.choose`).  Results do not depend on it.
 
     Raises
     ------
@@ -1147,6 +1182,9 @@ def make_scorer(
             f"({', '.join(names)}): give them bounds in the tree or pass the data range"
         )
     local = np.asarray(weights.local)
+    from evalsys.kernels import choose
+
+    kernel = choose(kernel, rows)
     return Scorer(
         compiled=compiled,
         weights=weights,
@@ -1157,6 +1195,7 @@ def make_scorer(
         data_hi=data_hi,
         linear=_linear_plan(compiled, plan, local, op),
         threads=DEFAULT_THREADS if threads is None else max(1, int(threads)),
+        kernel=kernel,
     )
 
 
@@ -1246,7 +1285,13 @@ def score_entities(
     B = grade = validity = dim_B = None
     if method == "fce":
         scorer = make_scorer(
-            compiled, weights, operator=operator, normalize_b=normalize_b, data_lo=lo, data_hi=hi
+            compiled,
+            weights,
+            operator=operator,
+            normalize_b=normalize_b,
+            data_lo=lo,
+            data_hi=hi,
+            rows=X.shape[0],
         )
         blk = scorer.block(X, data.votes, present, leaf_scores=True)
         B, grade, validity, dim_B = blk.B, blk.grade, blk.validity, blk.dimension_B

@@ -290,8 +290,8 @@ def ranks(
 
     Notes
     -----
-    One stable ``argsort``; deterministic.  NaN scores rank after every number, in either
-    direction, and tie with each other.  ``-0.0`` ties with ``0.0``.
+    One ``argsort`` (stable for ``"ordinal"``); deterministic.  NaN scores rank after every
+    number, in either direction, and tie with each other.  ``-0.0`` ties with ``0.0``.
 
     Raises
     ------
@@ -314,7 +314,9 @@ def ranks(
     x = _as_scores(scores)
     n = x.size
     key = -x if descending else x
-    order = np.argsort(key, kind="stable")  # NaN sorts last
+    # NaN sorts last.  Tied scores get the same "min"/"dense" rank whatever their order, so
+    # those need no stable sort (numpy's default sort is twice as fast and deterministic)
+    order = np.argsort(key, kind="stable" if method == "ordinal" else None)
     out = np.empty(n, dtype=np.int64)
     if n == 0:
         return out

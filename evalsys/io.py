@@ -71,7 +71,7 @@ def resolve_tree_path(tree: str | os.PathLike[str]) -> Path:
 def _line_of(text: str, loc: Sequence[str | int]) -> int | None:
     """1-based line of the YAML/JSON node at pydantic location ``loc`` (best effort)."""
     try:
-        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
+        node: Any = yaml.compose(text, Loader=_SafeLoader)
     except yaml.YAMLError:
         return None
     if node is None:
@@ -169,11 +169,15 @@ _TAGS = frozenset(
 # -------------------------------------------------------------------- loading
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+#: libyaml's safe loader when PyYAML was built with it (ten times faster), else pure Python.
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc]
     """Safe loader that refuses duplicate mapping keys (PyYAML keeps the last silently)."""
 
 
-def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
+def _construct_unique_mapping(loader: Any, node: yaml.MappingNode) -> Any:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)

@@ -62,6 +62,8 @@ import numpy.typing as npt
 
 from evalsys import __version__
 from evalsys.errors import DataError, EvalsysError, ValidityWarning
+from evalsys.ranking import median_from_ranks
+from evalsys.tables import arrow_array
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "STREAM_FORMATS", "StreamSummary", "score_file"]
 
@@ -299,12 +301,13 @@ def _id_strings(col: Any) -> Any:
     return arr
 
 
-def hash_strings(arr: Any) -> npt.NDArray[np.uint64]:
+def hash_strings(arr: Any, *, compiled: bool = False) -> npt.NDArray[np.uint64]:
     """64-bit polynomial hash of every string of a pyarrow string array (vectorised).
 
     ``h = Σ_j b_j P^(n−1−j) (mod 2⁶⁴)`` mixed with the length: equal strings hash equal;
     distinct strings collide with probability about 2⁻⁶⁴ per pair (duplicates are then
-    confirmed on the strings themselves).
+    confirmed on the strings themselves).  ``compiled``: one pass of the numba kernel
+    (:func:`evalsys.kernels.hash_strings`, the same hashes) when numba is available.
     """
     n = len(arr)
     if n == 0:
@@ -312,6 +315,15 @@ def hash_strings(arr: Any) -> npt.NDArray[np.uint64]:
     bufs = arr.buffers()
     offsets = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
     lo, hi = int(offsets[0]), int(offsets[-1])
+    from evalsys import kernels
+
+    if compiled and kernels.available():  # one compiled pass over the bytes, same hashes
+        raw = (
+            np.frombuffer(bufs[2], dtype=np.uint8)[lo:hi]
+            if bufs[2] is not None
+            else np.zeros(0, dtype=np.uint8)
+        )
+        return kernels.hash_strings(offsets, raw, _HASH_P, _HASH_LEN)
     data = (
         np.frombuffer(bufs[2], dtype=np.uint8)[lo:hi].astype(np.uint64)
         if bufs[2] is not None
@@ -343,30 +355,52 @@ def hash_strings(arr: Any) -> npt.NDArray[np.uint64]:
 def parquet_writer(path: str | os.PathLike[str], schema: Any) -> Any:
     """A ``ParquetWriter`` for score outputs: dictionary encoding for the low-cardinality
     text columns (not the ids), floats stored plain (they do not compress), the rest
-    snappy-compressed."""
+    snappy-compressed.
+
+    Grade columns arrive dictionary-typed (written without re-hashing every label, half
+    the time of plain strings); when every column has a plain Parquet type the Arrow
+    schema is not stored, so readers get them back as plain strings — what the
+    in-memory engine writes.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    def text(t: Any) -> bool:
+        return bool(pa.types.is_string(t)) or (
+            pa.types.is_dictionary(t) and pa.types.is_string(t.value_type)
+        )
+
     pairs = list(zip(schema.names, schema.types, strict=True))
-    low_card = [n for n, t in pairs if pa.types.is_string(t) and n != "entity_id"]
+    low_card = [n for n, t in pairs if text(t) and n != "entity_id"]
     codec = {n: ("none" if pa.types.is_floating(t) else "snappy") for n, t in pairs}
-    return pq.ParquetWriter(str(path), schema, use_dictionary=low_card, compression=codec)
+    plain = all(
+        text(t) or pa.types.is_float64(t) or pa.types.is_int64(t) or pa.types.is_boolean(t)
+        for _, t in pairs
+    )
+    return pq.ParquetWriter(
+        str(path),
+        schema,
+        use_dictionary=low_card,
+        compression=codec,
+        store_schema=not plain,
+    )
 
 
-def _grade_strings(grade: npt.NDArray[np.intp], labels: tuple[str, ...]) -> Any:
-    """Plain string column of grade labels (as the in-memory output has; −1, an all-zero
-    B, indexes from the end as numpy does there)."""
+def _grade_strings(grade: npt.NDArray[np.intp], *labels: tuple[str, ...]) -> tuple[Any, ...]:
+    """Grade-label columns, one per label set (dictionary-typed, sharing one index array;
+    read back as plain strings, as the in-memory output has; −1, an all-zero B, indexes
+    from the end as numpy does there)."""
     import pyarrow as pa
 
     g = np.asarray(grade, dtype=np.int32)
-    idx = pa.array(np.where(g < 0, g + len(labels), g))
-    return pa.DictionaryArray.from_arrays(idx, pa.array(list(labels))).dictionary_decode()
+    if g.size and g.min() < 0:
+        g = np.where(g < 0, g + len(labels[0]), g)
+    idx = arrow_array(g)
+    return tuple(pa.DictionaryArray.from_arrays(idx, pa.array(list(lab))) for lab in labels)
 
 
 def _f64(x: Any) -> Any:
-    import pyarrow as pa
-
-    return pa.array(np.ascontiguousarray(x, dtype=np.float64))
+    return arrow_array(np.ascontiguousarray(x, dtype=np.float64))
 
 
 class _Progress:
@@ -453,6 +487,7 @@ def score_file(
     passthrough: tuple[str, ...] = ("segment", "tier"),
     progress: ProgressFn | bool | None = None,
     threads: int | None = None,
+    kernel: str = "auto",
 ) -> StreamSummary:
     """Score a Parquet/CSV file chunk by chunk and write Parquet/CSV incrementally.
 
@@ -488,6 +523,11 @@ def score_file(
         raises aborts the run and removes the temporary files.
     threads
         Threads of the scoring kernel (default: up to 2).
+    kernel
+        ``"auto"``, ``"numba"`` or ``"numpy"`` (:func:`evalsys.kernels.choose`; ``"auto"``
+        compiles for inputs of about :data:`evalsys.kernels.JIT_MIN_ROWS` rows or more — the
+        row count of a Parquet file, or a CSV's size at 8 bytes per value).  Results do not
+        depend on it.
 
     Returns
     -------
@@ -550,6 +590,12 @@ def score_file(
     used = {id_column, *needed}
     ignored = tuple(c for c in names if c not in used and c not in passthrough)
 
+    from evalsys.kernels import choose
+
+    expected = total_rows if total_rows is not None else src.stat().st_size // (8 * len(columns))
+    kernel = choose(kernel, expected)
+    compiled_hash = kernel == "numba"
+
     # the data range of leaves without bounds (only when their memberships use it)
     plan_probe = leaf_plan(compiled)
     needs_range = bool(open_bounds(plan_probe).any()) and any(
@@ -575,7 +621,7 @@ def score_file(
                 ids = hashes = None
                 if has_id and id_column in cols:
                     ids = _id_strings(tbl.column(id_column))
-                    hashes = hash_strings(ids)
+                    hashes = hash_strings(ids, compiled=compiled_hash)
                 yield tbl, offset, cv, ids, hashes
                 offset += tbl.num_rows
 
@@ -599,6 +645,7 @@ def score_file(
             data_lo=data_lo,
             data_hi=data_hi,
             threads=threads,
+            kernel=kernel,
         )
         return _two_passes(scorer, text)
 
@@ -643,7 +690,7 @@ def score_file(
                         if len(skipped) < 1000:
                             eid = ids[i].as_py() if ids is not None else str(offset + i + 1)
                             skipped.append((offset + i + 1, eid, reason))
-                    kept_idx = pa.array(np.flatnonzero(keep))
+                    kept_idx = arrow_array(np.flatnonzero(keep))
                 rows = np.arange(offset + 1, offset + n + 1, dtype=np.int64)
                 if kept_idx is not None:
                     rows = rows[keep]
@@ -665,13 +712,14 @@ def score_file(
                         out["entity_id"] = ids if kept_idx is None else ids.take(kept_idx)
                     else:
                         out["entity_id"] = pa.array(rows.astype(str))
-                    out["row"] = pa.array(rows)
+                    out["row"] = arrow_array(rows)
                     for c in extra:
                         col = tbl.column(c).combine_chunks()
                         out[c] = col if kept_idx is None else col.take(kept_idx)
                     out["score"] = _f64(blk.score)
-                    out["grade"] = _grade_strings(blk.grade, grade_ids)
-                    out["grade_name"] = _grade_strings(blk.grade, grade_names)
+                    out["grade"], out["grade_name"] = _grade_strings(
+                        blk.grade, grade_ids, grade_names
+                    )
                     out["validity"] = _f64(blk.validity)
                     out["coverage"] = _f64(blk.coverage)
                     for d, did in enumerate(dim_ids):
@@ -713,6 +761,7 @@ def score_file(
             from evalsys.evaluate import rank_and_percentile
 
             rank, pct = rank_and_percentile(score_all)
+            median = median_from_ranks(score_all, rank)
             leaf_mean = leaf_sums.mean() if leaf_sums is not None else None
             _pass_two(
                 ipc_tmp,
@@ -754,7 +803,7 @@ def score_file(
             low_validity=low_validity,
             score={
                 "mean": float(np.mean(score_all)),
-                "median": float(np.median(score_all)),
+                "median": median,
                 "min": float(np.min(score_all)),
                 "max": float(np.max(score_all)),
             },
@@ -846,7 +895,7 @@ def _pass_two(
                 if name.startswith("leaf."):
                     continue
                 if name == "coverage":
-                    cols["rank"] = pa.array(rank[start : start + n])
+                    cols["rank"] = arrow_array(rank[start : start + n])
                     cols["percentile"] = _f64(pct[start : start + n])
                 cols[name] = b.column(name)
             if leaf_mean is not None:

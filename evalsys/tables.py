@@ -150,11 +150,28 @@ def _excel_column(values: list[Any]) -> Any:
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
+def arrow_array(values: npt.ArrayLike) -> Any:
+    """A pyarrow Array of a 1-D numpy array.
+
+    Integer and float arrays are wrapped from their buffer (zero-copy when contiguous):
+    ``pa.array`` on a numpy array imports pandas to look for pandas types, a fifth of a
+    second on the first call.  Other dtypes (text, bool, objects) go through ``pa.array``.
+    """
+    import pyarrow as pa
+
+    a = np.asarray(values)
+    if a.ndim == 1 and a.dtype.kind in "iuf" and a.dtype.byteorder in "=|<":
+        a = np.ascontiguousarray(a)
+        typ = pa.from_numpy_dtype(a.dtype)
+        return pa.Array.from_buffers(typ, a.size, [None, pa.py_buffer(a)])
+    return pa.array(a)
+
+
 def table_from_columns(columns: Mapping[str, npt.NDArray[Any]]) -> Any:
     """A pyarrow Table from a mapping of column name → 1-D array."""
     import pyarrow as pa
 
-    return pa.table({k: pa.array(np.asarray(v)) for k, v in columns.items()})
+    return pa.table({k: arrow_array(v) for k, v in columns.items()})
 
 
 def _finite(row: dict[str, Any]) -> dict[str, Any]:

@@ -728,6 +728,54 @@ def _check_weights(
                         )
 
 
+def _all_reach_root(spec: TreeSpec, index: dict[str, int], root: str) -> bool:
+    """Whether every node's chain of parents ends at ``root`` (then there is no cycle and
+    no orphan).  Parents exist (checked before); memoised, O(nodes)."""
+    ok: set[str] = {root}
+    for n in spec.nodes:
+        path: list[str] = []
+        nid: str | None = n.id
+        while nid is not None and nid not in ok:
+            if len(path) > len(index):
+                return False  # longer than the tree: a cycle
+            path.append(nid)
+            nid = spec.nodes[index[nid]].parent
+        if nid is None:
+            return False  # a second top-level node cannot happen (one root); be safe
+        ok.update(path)
+    return True
+
+
+def _raise_cycle_or_orphan(spec: TreeSpec, index: dict[str, int], root: str) -> None:
+    """The error for a tree whose parent links do not all lead to the root (networkx finds
+    the cycle, or the nodes not connected to the root)."""
+    import networkx as nx
+
+    graph: Any = nx.DiGraph()
+    graph.add_nodes_from(index)
+    graph.add_edges_from((n.parent, n.id) for n in spec.nodes if n.parent is not None)
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        cycle = None
+    if cycle:
+        ids = [u for u, _ in cycle]
+        raise _err(
+            f"cycle in parent links: {' -> '.join([*ids, ids[0]])}",
+            index[ids[0]],
+            ids[0],
+            "parent",
+        )
+    reachable = nx.descendants(graph, root) | {root}
+    orphans = [nid for nid in index if nid not in reachable]
+    raise _err(
+        f"node is not connected to the root '{root}' (orphans: {', '.join(orphans)})",
+        index[orphans[0]],
+        orphans[0],
+        "parent",
+    )
+
+
 def check_tree(spec: TreeSpec) -> None:
     """Check the structure of ``spec``; raise :class:`TreeSpecError` on the first problem.
 
@@ -738,8 +786,6 @@ def check_tree(spec: TreeSpec) -> None:
     grade.  The raised error carries ``loc`` (a path into the file) so the loader can add
     the line number.
     """
-    import networkx as nx
-
     index: dict[str, int] = {}
     for i, n in enumerate(spec.nodes):
         if n.id in index:
@@ -766,8 +812,7 @@ def check_tree(spec: TreeSpec) -> None:
     if not isinstance(root, DimensionNode):
         raise _err("the root must be a dimension node", roots[0], root.id, "kind")
 
-    graph: Any = nx.DiGraph()
-    graph.add_nodes_from(index)
+    children: dict[str, list[str]] = {nid: [] for nid in index}  # in file order
     for i, n in enumerate(spec.nodes):
         if n.parent is None:
             continue
@@ -781,38 +826,18 @@ def check_tree(spec: TreeSpec) -> None:
                 n.id,
                 "parent",
             )
-        graph.add_edge(n.parent, n.id)
+        children[n.parent].append(n.id)
 
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        cycle = None
-    if cycle:
-        ids = [u for u, _ in cycle]
-        raise _err(
-            f"cycle in parent links: {' -> '.join([*ids, ids[0]])}",
-            index[ids[0]],
-            ids[0],
-            "parent",
-        )
-    reachable = nx.descendants(graph, root.id) | {root.id}
-    orphans = [nid for nid in index if nid not in reachable]
-    if orphans:
-        raise _err(
-            f"node is not connected to the root '{root.id}' (orphans: {', '.join(orphans)})",
-            index[orphans[0]],
-            orphans[0],
-            "parent",
-        )
+    if not _all_reach_root(spec, index, root.id):
+        _raise_cycle_or_orphan(spec, index, root.id)
 
     for i, n in enumerate(spec.nodes):
-        if isinstance(n, DimensionNode) and graph.out_degree(n.id) == 0:
+        if isinstance(n, DimensionNode) and not children[n.id]:
             raise _err("dimension has no children", i, n.id, "kind")
     grades = len(spec.grades)
     for i, n in enumerate(spec.nodes):
         if isinstance(n, DimensionNode):
-            # children in file order
-            kids = sorted((str(c) for c in graph.successors(n.id)), key=index.__getitem__)
+            kids = children[n.id]
             leaves_only = not any(isinstance(spec.nodes[index[k]], DimensionNode) for k in kids)
             try:
                 _check_weights(n.weights, kids, i, n.id, ("dimension", "weights"), leaves_only)
