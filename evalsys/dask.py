@@ -83,7 +83,7 @@ def _partition_arrays(job: _Job, pdf: Any, number: int) -> dict[str, Any]:
     import pyarrow as pa
 
     from evalsys.data import indicator_values
-    from evalsys.stream import _id_strings, hash_strings
+    from evalsys.stream import _grade_strings, _id_strings, hash_strings
 
     scorer = job.scorer
     compiled = scorer.compiled
@@ -104,16 +104,20 @@ def _partition_arrays(job: _Job, pdf: Any, number: int) -> dict[str, Any]:
     rows = np.arange(offset + 1, offset + n + 1, dtype=np.int64)[keep]
     cols: dict[str, Any] = {}
     hashes = np.zeros(0, dtype=np.uint64)
+    # text columns stay Arrow arrays (pandas' ArrowDtype in the frame): no Python string
+    # objects to build, pickle to the driver and convert back to Arrow there
+    kept = None if keep.all() else pa.array(keep)
     if job.id_column in names:
         ids = _id_strings(table.column(job.id_column))
-        hashes = hash_strings(ids)
-        cols["entity_id"] = np.asarray(ids.to_numpy(zero_copy_only=False), dtype=object)[keep]
+        hashes = hash_strings(ids, compiled=scorer.kernel == "numba")
+        cols["entity_id"] = ids if kept is None else ids.filter(kept)
     else:
-        cols["entity_id"] = rows.astype(str).astype(object)
+        cols["entity_id"] = pa.array(rows.astype(str), type=pa.string())
     cols["row"] = rows
     for c in job.passthrough:
         if c in names and c != job.id_column:
-            cols[c] = np.asarray(table.column(c).to_numpy(zero_copy_only=False))[keep]
+            col = table.column(c).combine_chunks()
+            cols[c] = col if kept is None else col.filter(kept)
     blk = scorer.block(
         cv.values,
         cv.votes,
@@ -121,11 +125,12 @@ def _partition_arrays(job: _Job, pdf: Any, number: int) -> dict[str, Any]:
         leaf_scores=job.contributions,
         vectors=job.memberships,
     )
-    grade_ids = np.array([g.id for g in spec.grades], dtype=object)
-    grade_names = np.array([g.name for g in spec.grades], dtype=object)
+    grade_ids = tuple(g.id for g in spec.grades)
+    grade_names = tuple(g.name for g in spec.grades)
     cols["score"] = blk.score
-    cols["grade"] = grade_ids[blk.grade]
-    cols["grade_name"] = grade_names[blk.grade]
+    cols["grade"], cols["grade_name"] = (
+        a.dictionary_decode() for a in _grade_strings(blk.grade, grade_ids, grade_names)
+    )
     cols["validity"] = blk.validity
     cols["coverage"] = blk.coverage
     dims = compiled.dimensions
@@ -253,8 +258,9 @@ def score(
         )
     compiled = _load_compiled(tree)
     lengths = [int(x) for x in ddf.map_partitions(len).compute()]
+    # one thread per task: the workers' threads and processes are the parallelism
     scorer = make_scorer(
-        compiled, weights, operator=operator, normalize_b=normalize_b, rows=sum(lengths)
+        compiled, weights, operator=operator, normalize_b=normalize_b, rows=sum(lengths), threads=1
     )
     offsets = tuple(int(x) for x in np.concatenate([[0], np.cumsum(lengths)[:-1]]))
     job = _Job(
@@ -268,8 +274,11 @@ def score(
     )
     parts = [dask.delayed(_partition_arrays)(job, p, i) for i, p in enumerate(ddf.to_delayed())]
     results = dask.persist(*parts)
-    stats = dask.compute(*[dask.delayed(lambda r: r["stats"])(r) for r in results])
-    scores_parts = dask.compute(*[dask.delayed(lambda r: r["cols"]["score"])(r) for r in results])
+    gathered = dask.compute(
+        *[dask.delayed(lambda r: (r["stats"], r["cols"]["score"]))(r) for r in results]
+    )
+    stats = [g[0] for g in gathered]
+    scores_parts = [g[1] for g in gathered]
     rows_read = int(sum(s["n"] for s in stats))
     spec = compiled.spec
     leaves = spec.leaves()
@@ -314,7 +323,7 @@ def score(
             if name == "coverage":
                 out["rank"] = r
                 out["percentile"] = p
-            out[name] = values
+            out[name] = pd.arrays.ArrowExtensionArray(values) if hasattr(values, "type") else values
         if leaf_mean is not None:
             ls = np.column_stack([cols[f"leaf.{j}"] for j in range(len(leaves))])
             contrib = contributions_from(np.nan_to_num(ls), ~np.isnan(ls), leaf_w, leaf_mean)
@@ -383,7 +392,9 @@ def _plain(table: Any) -> Any:
     import pyarrow as pa
 
     fields = [
-        pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f
+        pa.field(f.name, pa.string())
+        if pa.types.is_large_string(f.type) or pa.types.is_dictionary(f.type)
+        else f
         for f in table.schema
     ]
     return table.cast(pa.schema(fields))
