@@ -7,18 +7,23 @@ Run from the repository root::
 X is the (E, L) float64 matrix of E generated merchants on the shipped tree (31
 indicators).  The kernel is :meth:`evalsys.evaluate.Scorer.block` — standard memberships →
 M(·,+) through the dimensions → root B → grade (maximum membership + validity) and weighted
-grade scores — without the optional (E, G) / (E, D, G) evaluation vectors.  It is timed
+grade scores — without the optional (E, G) / (E, D, G) evaluation vectors, with the fused
+compiled kernel (numba, :mod:`evalsys.kernels`) and with the numpy kernel.  Both are timed
 against ``X @ w`` on the same array (memory bandwidth: the floor for anything that reads X
 once), with 1 and 2 threads, in wall time and in process CPU time (which another load on
 the machine disturbs less), and against the same kernel called once per entity (a Python
-loop over entities, timed on ``--loop`` entities and extrapolated).  Target: kernel within
-5x of ``X @ w``.  BLAS threads are capped at 2 unless already set.
+loop over entities, timed on ``--loop`` entities and extrapolated).  The one-time start-up
+of the compiled kernel (numba's import and cached machine code, in a fresh process) is
+measured too.  Target: kernel within 5x of ``X @ w``.  BLAS threads are capped at 2 unless
+already set.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "2")
@@ -52,44 +57,50 @@ def main() -> None:
     Xc = np.ascontiguousarray(X)
     w = np.full(X.shape[1], 1.0 / X.shape[1])
     E, L = X.shape
-    scorers = {t: make_scorer(compiled, threads=t) for t in (1, 2)}
-    for s in scorers.values():  # warm-up
+    from evalsys import kernels
+
+    names = ["numba", "numpy"] if kernels.available() else ["numpy"]
+    scorers = {(k, t): make_scorer(compiled, threads=t, kernel=k) for k in names for t in (1, 2)}
+    for s in scorers.values():  # warm-up (compiles, or loads numba's cache)
         s.block(X[:1000], data.votes, data.present[:1000], vectors=False)
 
     rows = []
     for clock in ("wall", "cpu"):
         base = median_time(lambda: Xc @ w, args.repeats, clock)
         rows.append([f"X @ w ({clock})", f"{base * 1e3:.1f}", "1.0x", f"{E / base:,.0f}"])
-        for t, s in scorers.items():
+        for (k, t), s in scorers.items():
             if clock == "cpu" and t == 2:
                 continue  # CPU time adds up over threads
-            k = median_time(
+            sec = median_time(
                 lambda s=s: s.block(X, data.votes, data.present, vectors=False),
                 args.repeats,
                 clock,
             )
             rows.append(
                 [
-                    f"kernel, {t} thread{'s' * (t > 1)} ({clock})",
-                    f"{k * 1e3:.1f}",
-                    f"{k / base:.1f}x",
-                    f"{E / k:,.0f}",
+                    f"{k} kernel, {t} thread{'s' * (t > 1)} ({clock})",
+                    f"{sec * 1e3:.1f}",
+                    f"{sec / base:.1f}x",
+                    f"{E / sec:,.0f}",
                 ]
             )
         kv = median_time(
-            lambda: scorers[2].block(X, data.votes, data.present, vectors=True), 3, clock
+            lambda: scorers[(names[0], 2)].block(X, data.votes, data.present, vectors=True),
+            3,
+            clock,
         )
         rows.append(
             [
-                f"kernel + vectors B ({clock})",
+                f"{names[0]} kernel + vectors B ({clock})",
                 f"{kv * 1e3:.1f}",
                 f"{kv / base:.1f}x",
                 f"{E / kv:,.0f}",
             ]
         )
+    fastest = scorers[(names[0], 2)]
     # per-entity loop over the same kernel, extrapolated
     m = min(args.loop, E)
-    one = scorers[1]
+    one = scorers[(names[0], 1)]
     loop = median_time(
         lambda: [
             one.block(X[i : i + 1], data.votes, data.present[i : i + 1], vectors=False)
@@ -98,9 +109,7 @@ def main() -> None:
         3,
     )
     per_entity = loop / m * E
-    kernel_wall = median_time(
-        lambda: scorers[2].block(X, data.votes, data.present, vectors=False), 3
-    )
+    kernel_wall = median_time(lambda: fastest.block(X, data.votes, data.present, vectors=False), 3)
     rows.append(
         [
             f"per-entity loop ({m} timed, extrapolated)",
@@ -110,7 +119,12 @@ def main() -> None:
         ]
     )
     # the batched result equals the per-entity results bit for bit
-    full = scorers[2].block(X, data.votes, data.present, vectors=False)
+    full = fastest.block(X, data.votes, data.present, vectors=False)
+    other = scorers[(names[-1], 2)].block(X, data.votes, data.present, vectors=False)
+    same_kernels = all(
+        np.array_equal(getattr(full, f), getattr(other, f))
+        for f in ("score", "grade", "validity", "dimension_score")
+    )
     single = [one.block(X[i : i + 1], data.votes, data.present[i : i + 1]) for i in range(50)]
     equal = all(
         full.score[i] == b.score[0] and full.validity[i] == b.validity[0]
@@ -119,7 +133,27 @@ def main() -> None:
     print(f"\nFCE kernel on X of shape ({E:,}, {L}) float64 (shipped tree, 4 grades)")
     print(table(rows, ["what", "ms", "ratio to X @ w", "entities/s"]))
     print(f"batched == per-entity results (50 entities, bit for bit): {equal}")
+    print(
+        f"{names[0]} kernel == {names[-1]} kernel (all {E:,} entities, bit for bit): {same_kernels}"
+    )
+    if "numba" in names:
+        print(f"compiled kernel start-up in a fresh process (once): {startup():.2f} s")
     print("target: kernel within 5x of X @ w")
+
+
+def startup() -> float:
+    """Median seconds of numba's import + loading the cached kernels, in fresh processes."""
+    code = (
+        "import time; t = time.perf_counter(); import numpy as np\n"
+        "from evalsys import kernels, stream; import pyarrow as pa\n"
+        "t1 = time.perf_counter(); stream.hash_strings(pa.array(['a']), compiled=True)\n"
+        "print(time.perf_counter() - t1)"
+    )
+    runs = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        runs.append(float(out.stdout.strip().splitlines()[-1]))
+    return sorted(runs)[1]
 
 
 if __name__ == "__main__":

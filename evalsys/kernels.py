@@ -10,8 +10,9 @@ The kernels perform *the same floating-point operations in the same order* as th
 kernels (no fast-math, no fused multiply-add: numba's defaults), so both give identical
 bits; ``tests/test_kernels.py`` checks it.  numba is a dependency of evalsys; where it
 cannot be imported (a platform without wheels yet) :func:`available` is false and the
-numpy kernels run instead — slower, same results.  Set ``EVALSYS_KERNEL=numpy`` to force
-the numpy kernels.
+numpy kernels run instead — slower, same results.  ``EVALSYS_KERNEL=numpy`` forces the
+numpy kernels, ``EVALSYS_KERNEL=numba`` the compiled ones whatever the input size
+(:func:`choose`).
 
 Compiled functions are cached on disk by numba (``cache=True``: beside this file, or in
 the user cache directory when that is read-only), so only the first run on a machine
@@ -74,7 +75,9 @@ def choose(kernel: str, rows: int | None) -> str:
 
     ``"auto"`` compiles when numba is available and the work repays its start-up: the
     kernels already ran in this process, ``rows`` is unknown, or ``rows`` ≥
-    :data:`JIT_MIN_ROWS`.  ``"numba"`` without numba is an error.
+    :data:`JIT_MIN_ROWS` — or the environment variable ``EVALSYS_KERNEL=numba`` says so
+    (``EVALSYS_KERNEL=numpy`` turns the compiled kernels off).  ``"numba"`` without numba
+    is an error.
     """
     from evalsys.errors import ParameterError
 
@@ -86,7 +89,8 @@ def choose(kernel: str, rows: int | None) -> str:
         if kernel == "numba":
             raise ParameterError("the numba kernel is not available (numba cannot be imported)")
         return "numpy"
-    if kernel == "numba" or warm() or rows is None or rows >= JIT_MIN_ROWS:
+    forced = os.environ.get("EVALSYS_KERNEL", "").strip().lower() == "numba"
+    if kernel == "numba" or forced or warm() or rows is None or rows >= JIT_MIN_ROWS:
         return "numba"
     return "numpy"
 

@@ -105,6 +105,8 @@ class StreamSummary:
         The output file.
     chunks, chunk_rows, seconds, rows_per_second
         Chunks read, rows per chunk, wall time and throughput.
+    kernel
+        ``"numba"`` or ``"numpy"``: the scoring kernels used (same results).
     weights_consistent
         Whether every pairwise matrix of the weights passed its consistency check.
     version
@@ -130,6 +132,7 @@ class StreamSummary:
     weights_consistent: bool
     version: str = __version__
     engine: str = "stream"
+    kernel: str = "numpy"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -151,6 +154,7 @@ class StreamSummary:
             "weights_consistent": self.weights_consistent,
             "output": self.output,
             "engine": self.engine,
+            "kernel": self.kernel,
             "chunks": self.chunks,
             "chunk_rows": self.chunk_rows,
             "seconds": self.seconds,
@@ -813,6 +817,7 @@ def score_file(
             seconds=seconds,
             rows_per_second=rows_read / seconds if seconds > 0 else float("inf"),
             weights_consistent=bool(scorer.weights.all_consistent),
+            kernel=scorer.kernel,
         )
 
     dst.parent.mkdir(parents=True, exist_ok=True)

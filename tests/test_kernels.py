@@ -130,6 +130,9 @@ def test_kernel_choice(monkeypatch: pytest.MonkeyPatch) -> None:
         assert kernels.choose("auto", None) == "numba"
         monkeypatch.setattr(kernels, "_WARM", [True])  # already paid for: always compile
         assert kernels.choose("auto", 10) == "numba"
+        monkeypatch.setattr(kernels, "_WARM", [])
+        monkeypatch.setenv("EVALSYS_KERNEL", "numba")  # the operator's choice
+        assert kernels.choose("auto", 10) == "numba"
     monkeypatch.setenv("EVALSYS_KERNEL", "numpy")
     kernels._numba.cache_clear()
     try:
