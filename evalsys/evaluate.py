@@ -982,11 +982,13 @@ class Scorer:
                         if lsp is not None and lr is not None:
                             lk = lr[:, :n]
                             np.multiply(rr, lp.inv_span[:, k : k + 1], out=lk)
-                            np.clip(lk, 0.0, 1.0, out=lk)
+                            np.maximum(lk, 0.0, out=lk)  # not np.clip: its sign of
+                            np.minimum(lk, 1.0, out=lk)  # zero depends on the size
                             lk *= lp.score_steps[k]
                             ls += lk
                         np.multiply(rr, lp.slope[:, k : k + 1], out=rr)
-                        np.clip(rr, 0.0, wcap, out=rr)
+                        np.maximum(rr, 0.0, out=rr)  # −0.0 → +0.0, NaN stays
+                        np.minimum(rr, wcap, out=rr)
                         Sk = Sb[:, k, a - oa : a - oa + n]
                         for i in range(D):
                             s_, e_ = int(lp.starts[i]), int(lp.ends[i])

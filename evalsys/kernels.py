@@ -144,8 +144,8 @@ def _linear_py(
     for a in range(start, stop, nb):
         n = min(nb, stop - a)
         # weighted ramp sums S[d, k] = Σ_l clip((m_l x_l − q_lk) c_lk, 0, W_l), in leaf order;
-        # clips as np.clip does for numbers: max then min (rows with a NaN give unspecified
-        # results here: the caller scores them on the general path)
+        # clipped as np.maximum then np.minimum: −0.0 becomes +0.0 and a NaN (an overflow
+        # of x − q, or inf · 0) stays NaN, as in the numpy kernel
         for d in range(D):
             s_ = starts[d]
             for j in range(s_, ends[d]):
@@ -164,20 +164,20 @@ def _linear_py(
                         sk = steps[k]
                         for i in range(n):
                             lk = (x[i] * m - qk) * ik
-                            lk = lk if lk > 0.0 else 0.0
-                            lk = lk if lk < 1.0 else 1.0
+                            lk = lk if (lk > 0.0 or lk != lk) else 0.0
+                            lk = lk if (lk < 1.0 or lk != lk) else 1.0
                             ls[i] += lk * sk
                     out = S[d, k]
                     if j == s_:
                         for i in range(n):
                             r = (x[i] * m - qk) * ck
-                            r = r if r > 0.0 else 0.0
-                            out[i] = r if r < w else w
+                            r = r if (r > 0.0 or r != r) else 0.0
+                            out[i] = r if (r < w or r != r) else w
                     else:
                         for i in range(n):
                             r = (x[i] * m - qk) * ck
-                            r = r if r > 0.0 else 0.0
-                            out[i] += r if r < w else w
+                            r = r if (r > 0.0 or r != r) else 0.0
+                            out[i] += r if (r < w or r != r) else w
                 if want_ls:
                     dst = lsp[col, a : a + n]
                     for i in range(n):

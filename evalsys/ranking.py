@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
+from evalsys.errors import ShapeError
+
 __all__ = ["median_from_ranks", "rank_and_percentile"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -60,6 +62,11 @@ def rank_and_percentile(score: npt.ArrayLike, *, threads: int = 2) -> tuple[IntA
     rank after every number and get a NaN percentile.  ``threads`` slices are sorted in
     parallel (module docstring); the result does not depend on ``threads``.
 
+    Raises
+    ------
+    ShapeError
+        ``score`` not 1-D.
+
     Examples
     --------
     >>> r, p = rank_and_percentile([0.3, 0.9, 0.3, float("nan")])
@@ -67,6 +74,8 @@ def rank_and_percentile(score: npt.ArrayLike, *, threads: int = 2) -> tuple[IntA
     ([2, 1, 2, 4], [66.66666666666667, 100.0, 66.66666666666667, nan])
     """
     s = np.asarray(score, dtype=np.float64)
+    if s.ndim != 1:
+        raise ShapeError(f"scores must be 1-D (E,), got shape {s.shape}")
     e = s.size
     key = -s
     parts = max(1, min(int(threads), e // PARALLEL_MIN))
@@ -122,5 +131,7 @@ def median_from_ranks(score: npt.ArrayLike, rank: npt.ArrayLike) -> float:
     def at_ascending(a: int) -> float:
         return float(s[r <= n - a].min())
 
-    lo, hi = at_ascending((n - 1) // 2), at_ascending(n // 2)
-    return float(np.mean(np.array([lo, hi])))
+    lo = at_ascending((n - 1) // 2)
+    if n % 2:
+        return lo  # numpy's mean of one value: the value itself (no overflow)
+    return float(np.mean(np.array([lo, at_ascending(n // 2)])))

@@ -356,15 +356,42 @@ def hash_strings(arr: Any, *, compiled: bool = False) -> npt.NDArray[np.uint64]:
 # ------------------------------------------------------------------------------ output
 
 
+#: The grade columns, written dictionary-encoded and read back as plain strings.
+GRADE_COLUMNS = ("grade", "grade_name")
+
+
+def _simple(t: Any) -> bool:
+    """Types that read back from Parquet as written without a stored Arrow schema."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(t) or pa.types.is_float64(t) or pa.types.is_int64(t)) or bool(
+        pa.types.is_boolean(t)
+    )
+
+
+def plain_grades(table: Any) -> Any:
+    """``table`` with its dictionary grade columns as plain strings — needed when another
+    column's type makes :func:`parquet_writer` store the Arrow schema."""
+    import pyarrow as pa
+
+    for name in GRADE_COLUMNS:
+        if name in table.column_names and pa.types.is_dictionary(table.schema.field(name).type):
+            i = table.column_names.index(name)
+            table = table.set_column(i, name, table.column(name).cast(pa.string()))
+    return table
+
+
 def parquet_writer(path: str | os.PathLike[str], schema: Any) -> Any:
     """A ``ParquetWriter`` for score outputs: dictionary encoding for the low-cardinality
     text columns (not the ids), floats stored plain (they do not compress), the rest
     snappy-compressed.
 
-    Grade columns arrive dictionary-typed (written without re-hashing every label, half
-    the time of plain strings); when every column has a plain Parquet type the Arrow
-    schema is not stored, so readers get them back as plain strings — what the
-    in-memory engine writes.
+    The grade columns may arrive dictionary-typed (written without re-hashing every label,
+    half the time of plain strings).  When every other column has a type Parquet restores
+    by itself (string, int64, float64, bool), the Arrow schema is not stored, so readers
+    get the grades back as plain strings — what the in-memory engine writes.  Otherwise
+    the schema is stored (keeping, say, an int32 or a categorical passthrough column as
+    it was), and the grade columns must be plain strings (:func:`plain_grades`).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -377,10 +404,7 @@ def parquet_writer(path: str | os.PathLike[str], schema: Any) -> Any:
     pairs = list(zip(schema.names, schema.types, strict=True))
     low_card = [n for n, t in pairs if text(t) and n != "entity_id"]
     codec = {n: ("none" if pa.types.is_floating(t) else "snappy") for n, t in pairs}
-    plain = all(
-        text(t) or pa.types.is_float64(t) or pa.types.is_int64(t) or pa.types.is_boolean(t)
-        for _, t in pairs
-    )
+    plain = all(_simple(t) or (n in GRADE_COLUMNS and text(t)) for n, t in pairs)
     return pq.ParquetWriter(
         str(path),
         schema,
@@ -917,6 +941,10 @@ def _pass_two(
                 for j, lid in enumerate(leaf_ids):
                     cols[f"contrib.{lid}"] = _f64(contrib[:, j])
             table = pa.Table.from_pydict(cols)
+            if fmt_out == "parquet" and not all(
+                _simple(f.type) or f.name in GRADE_COLUMNS for f in table.schema
+            ):
+                table = plain_grades(table)  # the schema is stored: no dictionary grades
             if writer is None:
                 if fmt_out == "parquet":
                     writer = parquet_writer(out_tmp, table.schema)

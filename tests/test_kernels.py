@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from evalsys import kernels, ranking
 from evalsys.compiled import compile_tree
 from evalsys.data import indicator_values
-from evalsys.errors import ParameterError
+from evalsys.errors import ParameterError, ShapeError
 from evalsys.evaluate import BlockScores, make_scorer
 from evalsys.grading import percentiles, ranks
 from evalsys.io import load_tree
@@ -168,3 +168,60 @@ def test_parallel_ranks_equal_one_sort(values: list[float], threads: int) -> Non
     assert np.array_equal(pct, percentiles(s), equal_nan=True)
     med = ranking.median_from_ranks(s, rank)
     assert np.array_equal(med, np.median(s) if s.size else np.nan, equal_nan=True)
+
+
+def test_median_and_ranks_edge_cases() -> None:
+    huge = np.array([1e308, 1e308, 1e308])  # odd count: no (a + b) / 2 overflow
+    assert ranking.median_from_ranks(huge, ranking.rank_and_percentile(huge)[0]) == 1e308
+    with pytest.raises(ShapeError, match="1-D"):
+        ranking.rank_and_percentile(np.zeros((2, 2)))
+
+
+@needs_numba
+def test_signed_zero_and_overflow_give_the_same_bits() -> None:
+    """−0.0 on a grade point of 0 (numpy's clip keeps the sign from 4,097 values on) and
+    overflowing differences (x − q = inf, times a zero slope: NaN) are handled alike."""
+    from evalsys.io import tree_from_dict
+
+    def leaf(i: str, parent: str, points: list[float]) -> dict[str, Any]:
+        return {
+            "id": i,
+            "name": i,
+            "parent": parent,
+            "kind": "quantitative",
+            "unit": "u",
+            "direction": "cost",
+            "membership": {"type": "standard", "points": points},
+        }
+
+    doc = {
+        "schema_version": 1,
+        "id": "t",
+        "name": "t",
+        "grades": [
+            {"id": "good", "name": "good", "score": 1.0},
+            {"id": "bad", "name": "bad", "score": 0.0},
+        ],
+        "nodes": [
+            {"id": "root", "name": "root", "kind": "dimension"},
+            {"id": "d", "name": "d", "parent": "root", "kind": "dimension"},
+            {"id": "e", "name": "e", "parent": "root", "kind": "dimension"},
+            leaf("x", "d", [0.0, 1.0]),  # −0.0 − 0.0 = −0.0 for the whole dimension
+            leaf("y", "d", [0.0, 1.0]),
+            leaf("z", "e", [-1e308, 1e308]),  # the span overflows: a zero slope, inf · 0
+        ],
+    }
+    compiled = compile_tree(tree_from_dict(doc))
+    n = 9_000
+    z = np.where(np.arange(n) % 3 == 0, 1e308, 0.5)
+    cols = {"x": np.full(n, -0.0), "y": np.full(n, -0.0), "z": z}
+    cv = indicator_values(compiled, table_from_columns(cols))
+    kw: dict[str, Any] = {"vectors": True, "leaf_scores": True}
+    fast = make_scorer(compiled, kernel="numba", threads=1)
+    ref = make_scorer(compiled, kernel="numpy", threads=1)
+    if fast.linear is None:
+        pytest.skip("no fast path for the variant")
+    same_bits(
+        fast.block(cv.values, cv.votes, cv.present, **kw),
+        ref.block(cv.values, cv.votes, cv.present, **kw),
+    )

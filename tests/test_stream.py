@@ -263,3 +263,22 @@ def test_run_score_engines_agree(tmp_path: Path) -> None:
     assert choose_engine("auto", src, tmp_path / "x.parquet", "topsis") == "memory"
     with pytest.raises(DataError, match="unknown engine"):
         choose_engine("spark", src, tmp_path / "x.parquet", "fce")
+
+
+@pytest.mark.parametrize("tier_type", ["int32", "dictionary", "string"])
+def test_grade_columns_read_back_as_plain_strings_whatever_the_passthrough(
+    tmp_path: Path, tier_type: str
+) -> None:
+    import pyarrow as pa
+
+    table = table_from_columns(SAMPLE)
+    tiers = {"int32": pa.array(np.arange(N) % 3, pa.int32())}
+    tiers["dictionary"] = table.column("tier").combine_chunks().dictionary_encode()
+    tiers["string"] = table.column("tier").combine_chunks()
+    table = table.set_column(table.column_names.index("tier"), "tier", tiers[tier_type])
+    src = tmp_path / "data.parquet"
+    write_table(table, src)
+    out = streamed(src, tmp_path / "out.parquet", chunk_rows=4096)
+    assert out.schema.field("grade").type == pa.string()
+    assert out.schema.field("grade_name").type == pa.string()
+    assert out.schema.field("tier").type == tiers[tier_type].type  # passthrough as it was
