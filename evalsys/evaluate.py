@@ -636,7 +636,8 @@ def _linear_plan(
         return None
     sign = np.where(points[:, -1] >= points[:, 0], 1.0, -1.0)
     q = points * sign[:, None]
-    span = q[:, 1:] - q[:, :-1]
+    with np.errstate(over="ignore"):  # points ±1e308 apart: an infinite span, zero slope
+        span = q[:, 1:] - q[:, :-1]
     if not (span > 0).all():
         return None
     top = _top_dimension(compiled)[compiled.leaf_nodes]
