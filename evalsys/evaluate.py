@@ -747,6 +747,15 @@ def _ramp_to_grades(S: FloatArray, total: FloatArray | float, B: FloatArray) -> 
     np.subtract(total, S[..., 0, :], out=B[..., 0, :])
 
 
+def _normalize_planes(*planes: FloatArray | None) -> None:
+    """Divide grade-major B planes (…, G, n) in place by their sums over the grades
+    (added in grade order), where the sum is positive."""
+    for arr in planes:
+        if arr is not None:
+            tot = arr.sum(axis=-2, keepdims=True)
+            np.divide(arr, tot, out=arr, where=tot > 0)
+
+
 def _linear_epilogue(
     lp: _LinearPlan,
     S: FloatArray,
@@ -813,10 +822,7 @@ def _linear_epilogue(
     if bd is not None:
         _ramp_to_grades(S, lp.dim_total[:, None], bd)
     if normalize_b:
-        targets = (br,) if bd is None else (br, bd)
-        for arr in targets:
-            tot = arr.sum(axis=-2, keepdims=True)
-            np.divide(arr, tot, out=arr, where=tot > 0)
+        _normalize_planes(br, bd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1043,11 +1049,9 @@ class Scorer:
         )
         if self.normalize_b:
             sl = slice(start, stop)
-            planes = [p for p in (Bp, Bdp) if p is not None]
-            for arr in planes:
-                part = arr[..., sl]
-                tot = part.sum(axis=-2, keepdims=True)
-                np.divide(part, tot, out=part, where=tot > 0)
+            _normalize_planes(
+                *(p[..., sl] for p in (Bp, Bdp) if p is not None)  # views: divided in place
+            )
 
     def _general(
         self,

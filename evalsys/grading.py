@@ -324,17 +324,33 @@ def ranks(
         out[order] = np.arange(1, n + 1)
         return out
     sk = key[order]
-    nan = np.isnan(sk)
-    new_group = np.empty(n, dtype=bool)
-    new_group[0] = True
-    new_group[1:] = (sk[1:] != sk[:-1]) & ~(nan[1:] & nan[:-1])
     if method == "dense":
-        out[order] = np.cumsum(new_group)
+        out[order] = np.cumsum(tie_group_starts(sk))
     else:
-        start = np.where(new_group, np.arange(n), 0)
-        np.maximum.accumulate(start, out=start)
-        out[order] = start + 1
+        out[order] = sorted_min_ranks(sk)
     return out
+
+
+def tie_group_starts(sorted_keys: FloatArray) -> NDArray[np.bool_]:
+    """(n,) True where a sorted key starts a group of equal keys (NaNs tie with each
+    other, ``-0.0`` with ``0.0``)."""
+    sk = sorted_keys
+    new_group = np.empty(sk.size, dtype=bool)
+    if sk.size:
+        nan = np.isnan(sk)
+        new_group[0] = True
+        np.not_equal(sk[1:], sk[:-1], out=new_group[1:])
+        new_group[1:] &= ~(nan[1:] & nan[:-1])
+    return new_group
+
+
+def sorted_min_ranks(sorted_keys: FloatArray) -> IntArray:
+    """1-based ``"min"`` ranks of sorted keys, in their sorted order: each key's rank is
+    one more than the position of the first key of its tie group."""
+    first = np.where(tie_group_starts(sorted_keys), np.arange(sorted_keys.size, dtype=np.int64), 0)
+    np.maximum.accumulate(first, out=first)
+    first += 1
+    return first
 
 
 def percentiles(scores: ArrayLike) -> FloatArray:

@@ -65,6 +65,11 @@ JIT_MIN_ROWS = 2_000_000
 _WARM: list[bool] = []
 
 
+def _mark_warm() -> None:
+    if not _WARM:
+        _WARM.append(True)
+
+
 def warm() -> bool:
     """Whether the compiled kernels have already run in this process (no start-up cost)."""
     return bool(_WARM)
@@ -315,8 +320,7 @@ def linear_block(
     Releases the GIL, so parts of one table run in parallel threads.
     """
     linear, _ = _compiled()
-    if not _WARM:
-        _WARM.append(True)
+    _mark_warm()
     L = X.shape[1]
     perm = np.arange(L, dtype=np.intp) if plan.perm is None else plan.perm
     empty2 = np.empty((0, 0))
@@ -357,6 +361,5 @@ def hash_strings(
     """The polynomial hash of :func:`evalsys.stream.hash_strings`, one pass over the bytes."""
     _, hashed = _compiled()
     out: npt.NDArray[np.uint64] = hashed(offsets, data, np.uint64(p), np.uint64(mix))
-    if not _WARM:
-        _WARM.append(True)
+    _mark_warm()
     return out

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evalsys.errors import ShapeError
+from evalsys.grading import sorted_min_ranks
 
 __all__ = ["median_from_ranks", "rank_and_percentile"]
 
@@ -40,17 +41,7 @@ def _sorted_slice(key: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray, In
     """Order, sorted keys and within-slice min-ranks (in sorted order) of one slice."""
     order = np.argsort(key)  # ties in any order: min-ranks do not depend on it
     sk = key[order]
-    n = sk.size
-    new_group = np.empty(n, dtype=bool)
-    if n:
-        new_group[0] = True
-        nan = np.isnan(sk)
-        np.not_equal(sk[1:], sk[:-1], out=new_group[1:])
-        new_group[1:] &= ~(nan[1:] & nan[:-1])  # NaNs tie with each other
-    first = np.where(new_group, np.arange(n, dtype=np.int64), 0)
-    np.maximum.accumulate(first, out=first)
-    first += 1
-    return order, sk, first
+    return order, sk, sorted_min_ranks(sk)
 
 
 def rank_and_percentile(score: npt.ArrayLike, *, threads: int = 2) -> tuple[IntArray, FloatArray]:

@@ -319,20 +319,16 @@ def hash_strings(arr: Any, *, compiled: bool = False) -> npt.NDArray[np.uint64]:
     bufs = arr.buffers()
     offsets = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
     lo, hi = int(offsets[0]), int(offsets[-1])
+    raw = (
+        np.frombuffer(bufs[2], dtype=np.uint8)[lo:hi]
+        if bufs[2] is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
     from evalsys import kernels
 
     if compiled and kernels.available():  # one compiled pass over the bytes, same hashes
-        raw = (
-            np.frombuffer(bufs[2], dtype=np.uint8)[lo:hi]
-            if bufs[2] is not None
-            else np.zeros(0, dtype=np.uint8)
-        )
         return kernels.hash_strings(offsets, raw, _HASH_P, _HASH_LEN)
-    data = (
-        np.frombuffer(bufs[2], dtype=np.uint8)[lo:hi].astype(np.uint64)
-        if bufs[2] is not None
-        else np.zeros(0, dtype=np.uint64)
-    )
+    data = raw.astype(np.uint64)
     total = hi - lo
     with np.errstate(over="ignore"):
         pinv = np.full(total, _HASH_PINV, dtype=np.uint64)
@@ -369,6 +365,24 @@ def _simple(t: Any) -> bool:
     )
 
 
+def _text(t: Any) -> bool:
+    """Plain or dictionary-encoded strings."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(t)) or bool(
+        pa.types.is_dictionary(t) and pa.types.is_string(t.value_type)
+    )
+
+
+def _plain_schema(schema: Any) -> bool:
+    """Whether Parquet alone restores every column (so no Arrow schema need be stored):
+    simple types, and grade columns as plain or dictionary strings."""
+    return all(
+        _simple(t) or (n in GRADE_COLUMNS and _text(t))
+        for n, t in zip(schema.names, schema.types, strict=True)
+    )
+
+
 def plain_grades(table: Any) -> Any:
     """``table`` with its dictionary grade columns as plain strings — needed when another
     column's type makes :func:`parquet_writer` store the Arrow schema."""
@@ -396,21 +410,15 @@ def parquet_writer(path: str | os.PathLike[str], schema: Any) -> Any:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    def text(t: Any) -> bool:
-        return bool(pa.types.is_string(t)) or (
-            pa.types.is_dictionary(t) and pa.types.is_string(t.value_type)
-        )
-
     pairs = list(zip(schema.names, schema.types, strict=True))
-    low_card = [n for n, t in pairs if text(t) and n != "entity_id"]
+    low_card = [n for n, t in pairs if _text(t) and n != "entity_id"]
     codec = {n: ("none" if pa.types.is_floating(t) else "snappy") for n, t in pairs}
-    plain = all(_simple(t) or (n in GRADE_COLUMNS and text(t)) for n, t in pairs)
     return pq.ParquetWriter(
         str(path),
         schema,
         use_dictionary=low_card,
         compression=codec,
-        store_schema=not plain,
+        store_schema=not _plain_schema(schema),
     )
 
 
@@ -941,9 +949,7 @@ def _pass_two(
                 for j, lid in enumerate(leaf_ids):
                     cols[f"contrib.{lid}"] = _f64(contrib[:, j])
             table = pa.Table.from_pydict(cols)
-            if fmt_out == "parquet" and not all(
-                _simple(f.type) or f.name in GRADE_COLUMNS for f in table.schema
-            ):
+            if fmt_out == "parquet" and not _plain_schema(table.schema):
                 table = plain_grades(table)  # the schema is stored: no dictionary grades
             if writer is None:
                 if fmt_out == "parquet":
