@@ -72,7 +72,6 @@ References
 from __future__ import annotations
 
 import difflib
-import json
 import math
 import os
 import warnings
@@ -82,7 +81,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from evalsys import __version__
@@ -90,7 +88,7 @@ from evalsys.compiled import CompiledTree
 from evalsys.data import IndicatorData, allowed_range
 from evalsys.errors import DataError, EvalsysWarning, TreeSpecError, UnknownMethodError
 from evalsys.evaluate import ScoreResult
-from evalsys.io import MAX_TREE_BYTES, _line_of, _validation_message, shipped_path
+from evalsys.io import _line_of, _validation_message, read_document, shipped_path
 from evalsys.tree import (
     ID_PATTERN,
     ChecklistNode,
@@ -546,38 +544,7 @@ def load_standards(
     """
     resolved = _resolve(path)
     file = str(path) if Path(path).exists() else str(resolved)
-    try:
-        size = resolved.stat().st_size
-        if size > MAX_TREE_BYTES:
-            raise TreeSpecError(
-                f"file is {size / 2**20:.1f} MiB; standards files are limited to "
-                f"{MAX_TREE_BYTES // 2**20} MiB",
-                file=file,
-            )
-        text = resolved.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise TreeSpecError(f"not UTF-8 text (byte {exc.start})", file=file) from None
-    except OSError as exc:
-        raise TreeSpecError(f"cannot read file: {exc.strerror}", file=file) from None
-    if not text.strip():
-        raise TreeSpecError("file is empty", file=file)
-    if resolved.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise TreeSpecError(f"malformed JSON: {exc.msg}", file=file, line=exc.lineno) from None
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            raise TreeSpecError(
-                f"malformed YAML: {exc.problem or 'syntax error'}",
-                file=file,
-                line=mark.line + 1 if mark is not None else None,
-            ) from None
-        except yaml.YAMLError as exc:
-            raise TreeSpecError(f"malformed YAML: {exc}", file=file) from None
+    data, text = read_document(resolved, file, what="standards files")
     return standards_from_dict(data, tree=tree, file=file, text=text)
 
 

@@ -226,43 +226,25 @@ def tree_from_dict(data: Any, *, file: str | None = None, text: str | None = Non
     return spec
 
 
-def load_tree(tree: str | os.PathLike[str]) -> TreeSpec:
-    """Load and validate an indicator tree from a YAML/JSON file or a shipped tree name.
+_TABLE_HINT = " (is this a data table rather than a tree?)"
 
-    Parameters
-    ----------
-    tree
-        A path (``.yaml``, ``.yml`` or ``.json``) or the name of a shipped tree
-        (``"ecommerce_service"``, ``"customer_service_agent"``).
 
-    Returns
-    -------
-    TreeSpec
-        The frozen, structurally checked tree.
+def read_document(path: Path, file: str, *, what: str, hint: str = "") -> tuple[Any, str]:
+    """Read and parse a YAML/JSON document (trees, standards profiles): ``(data, text)``.
 
-    Raises
-    ------
-    TreeSpecError
-        With file, line and node id, for any problem (malformed YAML, unknown field,
-        duplicate id, cycle, bad judgment matrix, …).
-
-    Examples
-    --------
-    >>> import evalsys as es
-    >>> tree = es.load_tree("ecommerce_service")
-    >>> tree.root.id
-    'ecommerce_service'
+    One :class:`TreeSpecError` naming ``file`` (and the line) for a file over
+    :data:`MAX_TREE_BYTES` (``what`` names the kind, ``hint`` is appended), unreadable or
+    non-UTF-8 text (a BOM is allowed), an empty file, malformed JSON/YAML, or a mapping key
+    given twice (PyYAML and ``json`` would keep the last silently).
     """
-    path = resolve_tree_path(tree)
-    file = str(tree) if Path(tree).exists() else str(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise TreeSpecError(f"cannot read file: {exc.strerror}", file=file) from None
     if size > MAX_TREE_BYTES:
         raise TreeSpecError(
-            f"file is {size / 2**20:.1f} MiB; tree files are limited to "
-            f"{MAX_TREE_BYTES // 2**20} MiB (is this a data table rather than a tree?)",
+            f"file is {size / 2**20:.1f} MiB; {what} are limited to "
+            f"{MAX_TREE_BYTES // 2**20} MiB{hint}",
             file=file,
         )
     try:
@@ -295,6 +277,39 @@ def load_tree(tree: str | os.PathLike[str]) -> TreeSpec:
             ) from None
         except yaml.YAMLError as exc:
             raise TreeSpecError(f"malformed YAML: {exc}", file=file) from None
+    return data, text
+
+
+def load_tree(tree: str | os.PathLike[str]) -> TreeSpec:
+    """Load and validate an indicator tree from a YAML/JSON file or a shipped tree name.
+
+    Parameters
+    ----------
+    tree
+        A path (``.yaml``, ``.yml`` or ``.json``) or the name of a shipped tree
+        (``"ecommerce_service"``, ``"customer_service_agent"``).
+
+    Returns
+    -------
+    TreeSpec
+        The frozen, structurally checked tree.
+
+    Raises
+    ------
+    TreeSpecError
+        With file, line and node id, for any problem (malformed YAML, unknown field,
+        duplicate id, cycle, bad judgment matrix, …).
+
+    Examples
+    --------
+    >>> import evalsys as es
+    >>> tree = es.load_tree("ecommerce_service")
+    >>> tree.root.id
+    'ecommerce_service'
+    """
+    path = resolve_tree_path(tree)
+    file = str(tree) if Path(tree).exists() else str(path)
+    data, text = read_document(path, file, what="tree files", hint=_TABLE_HINT)
     return tree_from_dict(data, file=file, text=text)
 
 

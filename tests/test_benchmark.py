@@ -276,6 +276,9 @@ def test_file_level_errors(tmp_path: Path) -> None:
         load_standards(_write(tmp_path, "id: x\nsource: s\nstandards: []\n"))
     with pytest.raises(TreeSpecError, match="not a shipped standards profile"):
         load_standards("no_such_profile")
+    # a key given twice is an error, as in tree files (the last would win silently)
+    with pytest.raises(TreeSpecError, match=r"std.yaml:2: duplicate key 'id' \(first on line 1\)"):
+        load_standards(_write(tmp_path, "id: x\nid: y\nversion: '1'\nsource: s\nstandards: []\n"))
     p = tmp_path / "std.json"
     p.write_text(
         json.dumps(_profile({"indicator": "damage_rate", "op": "<=", "value": 1, "unit": "%"})),
