@@ -86,6 +86,10 @@ def choose(kernel: str, rows: int | None) -> str:
     """
     from evalsys.errors import ParameterError
 
+    env = os.environ.get("EVALSYS_KERNEL", "").strip().lower()
+    if env not in ("", "auto", "numba", "numpy"):
+        raise ParameterError(f"EVALSYS_KERNEL is '{env}'; valid: auto, numba, numpy (or unset)")
+    forced = env == "numba"
     if kernel not in ("auto", "numba", "numpy"):
         raise ParameterError(f"unknown kernel '{kernel}'; valid: auto, numba, numpy")
     if kernel == "numpy":
@@ -94,7 +98,6 @@ def choose(kernel: str, rows: int | None) -> str:
         if kernel == "numba":
             raise ParameterError("the numba kernel is not available (numba cannot be imported)")
         return "numpy"
-    forced = os.environ.get("EVALSYS_KERNEL", "").strip().lower() == "numba"
     if kernel == "numba" or forced or warm() or rows is None or rows >= JIT_MIN_ROWS:
         return "numba"
     return "numpy"

@@ -133,6 +133,9 @@ def test_kernel_choice(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(kernels, "_WARM", [])
         monkeypatch.setenv("EVALSYS_KERNEL", "numba")  # the operator's choice
         assert kernels.choose("auto", 10) == "numba"
+    monkeypatch.setenv("EVALSYS_KERNEL", "fast")  # a typo is an error, not ignored
+    with pytest.raises(ParameterError, match="EVALSYS_KERNEL is 'fast'; valid: auto, numba"):
+        kernels.choose("auto", None)
     monkeypatch.setenv("EVALSYS_KERNEL", "numpy")
     kernels._numba.cache_clear()
     try:
