@@ -79,8 +79,8 @@ def merchants_parquet(n: int, *, seed: int = 20260601, chunk: int = 1_000_000) -
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from evalsys.io import load_tree
-    from evalsys.sample import generate_sample
+    from evalsys.model.io import load_tree
+    from evalsys.model.sample import generate_sample
 
     DATA.mkdir(parents=True, exist_ok=True)
     (DATA / ".gitignore").write_text("*\n", encoding="utf-8")

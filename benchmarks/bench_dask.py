@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/bench_dask.py [--n 1000000] [--partitions 8] [--repeats 3]
 
 A partitioned Parquet dataset of ``--n`` generated merchants (``--partitions`` files) is
-scored with :func:`evalsys.dask.score` on a ``distributed.LocalCluster`` of 1 and of 2
+scored with :func:`evalsys.engines.dask.score` on a ``distributed.LocalCluster`` of 1 and of 2
 worker processes (1 thread each); the score frame is computed back to the driver.  The
 table gives the median time, rows/s and the speed-up of 2 workers over 1, and checks the
 result equal (bit for bit) to the single-process streaming engine.  Skipped with a message
@@ -37,8 +37,8 @@ def main() -> None:
     except ImportError:
         print("skipped: dask is not installed (pip install 'evalsys[dask]')")
         return
-    from evalsys import dask as edask
-    from evalsys.stream import score_file
+    from evalsys.engines import dask as edask
+    from evalsys.engines.stream import score_file
 
     src = merchants_parquet(args.n)
     folder = DATA / f"dataset_{args.n}_{args.partitions}"

@@ -5,10 +5,10 @@ Run from the repository root::
     python benchmarks/bench_kernel.py [--n 1000000] [--repeats 5] [--loop 2000]
 
 X is the (E, L) float64 matrix of E generated merchants on the shipped tree (31
-indicators).  The kernel is :meth:`evalsys.evaluate.Scorer.block` — standard memberships →
+indicators).  The kernel is :meth:`evalsys.scoring.evaluate.Scorer.block` — standard memberships →
 M(·,+) through the dimensions → root B → grade (maximum membership + validity) and weighted
 grade scores — without the optional (E, G) / (E, D, G) evaluation vectors, with the fused
-compiled kernel (numba, :mod:`evalsys.kernels`) and with the numpy kernel.  Both are timed
+compiled kernel (numba, :mod:`evalsys.scoring.kernels`) and with the numpy kernel.  Both are timed
 against ``X @ w`` on the same array (memory bandwidth: the floor for anything that reads X
 once), with 1 and 2 threads, in wall time and in process CPU time (which another load on
 the machine disturbs less), and against the same kernel called once per entity (a Python
@@ -41,12 +41,12 @@ def main() -> None:
 
     import warnings
 
-    from evalsys.compiled import compile_tree
-    from evalsys.data import indicator_data
-    from evalsys.evaluate import make_scorer
-    from evalsys.io import load_tree
-    from evalsys.sample import generate_sample
-    from evalsys.tables import table_from_columns
+    from evalsys.model.compiled import compile_tree
+    from evalsys.model.data import indicator_data
+    from evalsys.model.io import load_tree
+    from evalsys.model.sample import generate_sample
+    from evalsys.model.tables import table_from_columns
+    from evalsys.scoring.evaluate import make_scorer
 
     warnings.simplefilter("ignore")
     print_machine()
@@ -57,7 +57,7 @@ def main() -> None:
     Xc = np.ascontiguousarray(X)
     w = np.full(X.shape[1], 1.0 / X.shape[1])
     E, L = X.shape
-    from evalsys import kernels
+    from evalsys.scoring import kernels
 
     names = ["numba", "numpy"] if kernels.available() else ["numpy"]
     scorers = {(k, t): make_scorer(compiled, threads=t, kernel=k) for k in names for t in (1, 2)}
@@ -145,7 +145,8 @@ def startup() -> float:
     """Median seconds of numba's import + loading the cached kernels, in fresh processes."""
     code = (
         "import time; t = time.perf_counter(); import numpy as np\n"
-        "from evalsys import kernels, stream; import pyarrow as pa\n"
+        "from evalsys.scoring import kernels; from evalsys.engines import stream\n"
+        "import pyarrow as pa\n"
         "t1 = time.perf_counter(); stream.hash_strings(pa.array(['a']), compiled=True)\n"
         "print(time.perf_counter() - t1)"
     )

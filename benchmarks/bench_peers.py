@@ -39,8 +39,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
     print_machine()
 
-    from evalsys.mcda import mcda_score
-    from evalsys.objective import objective_weights
+    from evalsys.scoring.mcda import mcda_score
+    from evalsys.weights.objective import objective_weights
 
     rng = np.random.default_rng(7)
     X = rng.random((args.n, args.m))

@@ -5,11 +5,11 @@ Run from the repository root::
     python benchmarks/bench_score.py [--sizes 1000000] [--full] [--repeats 3]
 
 For each size the shipped tree ``ecommerce_service`` scores a Parquet file of generated
-merchants (31 indicators, ``evalsys.sample``; cached in ``benchmarks/.data``) with the
+merchants (31 indicators, ``evalsys.model.sample``; cached in ``benchmarks/.data``) with the
 streaming engine (FCE, M(·,+)) into a Parquet output, each run in a fresh process.  The
 table gives medians over the runs:
 
-* ``scoring s`` — ``evalsys.stream.score_file`` inside the child (read, check, score,
+* ``scoring s`` — ``evalsys.engines.stream.score_file`` inside the child (read, check, score,
   rank, write both passes), and ``rows/s`` from it;
 * ``process s`` — the whole child process including interpreter start-up and imports;
 * ``peak RSS`` — the child's ``ru_maxrss``;
@@ -33,7 +33,7 @@ STREAM = """
 import json, time, warnings
 warnings.simplefilter("ignore")
 t0 = time.perf_counter()
-from evalsys.stream import score_file
+from evalsys.engines.stream import score_file
 s = score_file("ecommerce_service", {src!r}, {out!r}, progress=False)
 print(json.dumps({{"seconds": time.perf_counter() - t0, "inner": s.seconds, "rows": s.rows}}))
 """
@@ -42,7 +42,7 @@ MEMORY = """
 import json, time, warnings
 warnings.simplefilter("ignore")
 t0 = time.perf_counter()
-from evalsys.commands.score_engine import run_score
+from evalsys.cli.score_engine import run_score
 s = run_score("ecommerce_service", {src!r}, {out!r}, engine="memory")
 print(json.dumps({{"seconds": time.perf_counter() - t0, "inner": s["seconds"], "rows": s["rows"]}}))
 """

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {
-    "TreeSpec": "evalsys.tree",
-    "load_tree": "evalsys.io",
-    "dump_tree": "evalsys.io",
-    "compile_tree": "evalsys.compiled",
-    "CompiledTree": "evalsys.compiled",
-    "generate_sample": "evalsys.sample",
+    "TreeSpec": "evalsys.model.tree",
+    "load_tree": "evalsys.model.io",
+    "dump_tree": "evalsys.model.io",
+    "compile_tree": "evalsys.model.compiled",
+    "CompiledTree": "evalsys.model.compiled",
+    "generate_sample": "evalsys.model.sample",
     "EvalsysError": "evalsys.errors",
     "TreeSpecError": "evalsys.errors",
     "DataError": "evalsys.errors",
@@ -30,44 +30,44 @@ _LAZY: dict[str, str] = {
     "RITableError": "evalsys.errors",
     "ConsistencyWarning": "evalsys.errors",
     "ValidityWarning": "evalsys.errors",
-    "ahp_priorities": "evalsys.ahp",
-    "AHPResult": "evalsys.ahp",
-    "diagnose": "evalsys.consistency",
-    "suggest_repair": "evalsys.consistency",
-    "ri_simulate": "evalsys.consistency",
-    "gci": "evalsys.consistency",
-    "koczkodaj": "evalsys.consistency",
-    "hierarchical_cr": "evalsys.consistency",
-    "incomplete_priorities": "evalsys.incomplete",
-    "group_priorities": "evalsys.group",
-    "GroupResult": "evalsys.group",
-    "fuzzy_ahp": "evalsys.fuzzy_ahp",
-    "FuzzyAHPResult": "evalsys.fuzzy_ahp",
-    "objective_weights": "evalsys.objective",
-    "ObjectiveResult": "evalsys.objective",
-    "combine_weights": "evalsys.objective",
-    "CombinedResult": "evalsys.objective",
-    "tree_weights": "evalsys.weighting",
-    "TreeWeights": "evalsys.weighting",
-    "fce": "evalsys.fce",
-    "fce_level": "evalsys.fce",
-    "indicator_data": "evalsys.data",
-    "IndicatorData": "evalsys.data",
-    "score_entities": "evalsys.evaluate",
-    "ScoreResult": "evalsys.evaluate",
-    "read_table": "evalsys.tables",
-    "write_table": "evalsys.tables",
-    "load_standards": "evalsys.benchmark",
-    "check_standards": "evalsys.benchmark",
-    "improvement_targets": "evalsys.benchmark",
-    "peer_percentiles": "evalsys.benchmark",
-    "perturb_one_at_a_time": "evalsys.sensitivity",
-    "monte_carlo": "evalsys.sensitivity",
-    "flip_points": "evalsys.sensitivity",
-    "method_agreement": "evalsys.sensitivity",
-    "read_logs": "evalsys.records",
-    "log_indicators": "evalsys.records",
-    "generate_logs": "evalsys.records",
+    "ahp_priorities": "evalsys.weights.ahp",
+    "AHPResult": "evalsys.weights.ahp",
+    "diagnose": "evalsys.weights.consistency",
+    "suggest_repair": "evalsys.weights.consistency",
+    "ri_simulate": "evalsys.weights.consistency",
+    "gci": "evalsys.weights.consistency",
+    "koczkodaj": "evalsys.weights.consistency",
+    "hierarchical_cr": "evalsys.weights.consistency",
+    "incomplete_priorities": "evalsys.weights.incomplete",
+    "group_priorities": "evalsys.weights.group",
+    "GroupResult": "evalsys.weights.group",
+    "fuzzy_ahp": "evalsys.weights.fuzzy_ahp",
+    "FuzzyAHPResult": "evalsys.weights.fuzzy_ahp",
+    "objective_weights": "evalsys.weights.objective",
+    "ObjectiveResult": "evalsys.weights.objective",
+    "combine_weights": "evalsys.weights.objective",
+    "CombinedResult": "evalsys.weights.objective",
+    "tree_weights": "evalsys.weights.hierarchy",
+    "TreeWeights": "evalsys.weights.hierarchy",
+    "fce": "evalsys.scoring.fce",
+    "fce_level": "evalsys.scoring.fce",
+    "indicator_data": "evalsys.model.data",
+    "IndicatorData": "evalsys.model.data",
+    "score_entities": "evalsys.scoring.evaluate",
+    "ScoreResult": "evalsys.scoring.evaluate",
+    "read_table": "evalsys.model.tables",
+    "write_table": "evalsys.model.tables",
+    "load_standards": "evalsys.analysis.benchmark",
+    "check_standards": "evalsys.analysis.benchmark",
+    "improvement_targets": "evalsys.analysis.benchmark",
+    "peer_percentiles": "evalsys.analysis.benchmark",
+    "perturb_one_at_a_time": "evalsys.analysis.sensitivity",
+    "monte_carlo": "evalsys.analysis.sensitivity",
+    "flip_points": "evalsys.analysis.sensitivity",
+    "method_agreement": "evalsys.analysis.sensitivity",
+    "read_logs": "evalsys.analysis.records",
+    "log_indicators": "evalsys.analysis.records",
+    "generate_logs": "evalsys.analysis.records",
     "build_report": "evalsys.report.build",
     "ParameterError": "evalsys.errors",
 }
@@ -132,53 +132,38 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from evalsys.ahp import (
-        AHPResult as AHPResult,
-    )
-    from evalsys.ahp import (
-        ahp_priorities as ahp_priorities,
-    )
-    from evalsys.benchmark import (
+    from evalsys.analysis.benchmark import (
         check_standards as check_standards,
     )
-    from evalsys.benchmark import (
+    from evalsys.analysis.benchmark import (
         improvement_targets as improvement_targets,
     )
-    from evalsys.benchmark import (
+    from evalsys.analysis.benchmark import (
         load_standards as load_standards,
     )
-    from evalsys.benchmark import (
+    from evalsys.analysis.benchmark import (
         peer_percentiles as peer_percentiles,
     )
-    from evalsys.compiled import (
-        CompiledTree as CompiledTree,
+    from evalsys.analysis.records import (
+        generate_logs as generate_logs,
     )
-    from evalsys.compiled import (
-        compile_tree as compile_tree,
+    from evalsys.analysis.records import (
+        log_indicators as log_indicators,
     )
-    from evalsys.consistency import (
-        diagnose as diagnose,
+    from evalsys.analysis.records import (
+        read_logs as read_logs,
     )
-    from evalsys.consistency import (
-        gci as gci,
+    from evalsys.analysis.sensitivity import (
+        flip_points as flip_points,
     )
-    from evalsys.consistency import (
-        hierarchical_cr as hierarchical_cr,
+    from evalsys.analysis.sensitivity import (
+        method_agreement as method_agreement,
     )
-    from evalsys.consistency import (
-        koczkodaj as koczkodaj,
+    from evalsys.analysis.sensitivity import (
+        monte_carlo as monte_carlo,
     )
-    from evalsys.consistency import (
-        ri_simulate as ri_simulate,
-    )
-    from evalsys.consistency import (
-        suggest_repair as suggest_repair,
-    )
-    from evalsys.data import (
-        IndicatorData as IndicatorData,
-    )
-    from evalsys.data import (
-        indicator_data as indicator_data,
+    from evalsys.analysis.sensitivity import (
+        perturb_one_at_a_time as perturb_one_at_a_time,
     )
     from evalsys.errors import (
         ConsistencyWarning as ConsistencyWarning,
@@ -210,92 +195,107 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalsys.errors import (
         ValidityWarning as ValidityWarning,
     )
-    from evalsys.evaluate import (
-        ScoreResult as ScoreResult,
+    from evalsys.model.compiled import (
+        CompiledTree as CompiledTree,
     )
-    from evalsys.evaluate import (
-        score_entities as score_entities,
+    from evalsys.model.compiled import (
+        compile_tree as compile_tree,
     )
-    from evalsys.fce import (
-        fce as fce,
+    from evalsys.model.data import (
+        IndicatorData as IndicatorData,
     )
-    from evalsys.fce import (
-        fce_level as fce_level,
+    from evalsys.model.data import (
+        indicator_data as indicator_data,
     )
-    from evalsys.fuzzy_ahp import (
-        FuzzyAHPResult as FuzzyAHPResult,
-    )
-    from evalsys.fuzzy_ahp import (
-        fuzzy_ahp as fuzzy_ahp,
-    )
-    from evalsys.group import (
-        GroupResult as GroupResult,
-    )
-    from evalsys.group import (
-        group_priorities as group_priorities,
-    )
-    from evalsys.incomplete import (
-        incomplete_priorities as incomplete_priorities,
-    )
-    from evalsys.io import (
+    from evalsys.model.io import (
         dump_tree as dump_tree,
     )
-    from evalsys.io import (
+    from evalsys.model.io import (
         load_tree as load_tree,
     )
-    from evalsys.objective import (
-        CombinedResult as CombinedResult,
+    from evalsys.model.sample import (
+        generate_sample as generate_sample,
     )
-    from evalsys.objective import (
-        ObjectiveResult as ObjectiveResult,
+    from evalsys.model.tables import (
+        read_table as read_table,
     )
-    from evalsys.objective import (
-        combine_weights as combine_weights,
+    from evalsys.model.tables import (
+        write_table as write_table,
     )
-    from evalsys.objective import (
-        objective_weights as objective_weights,
-    )
-    from evalsys.records import (
-        generate_logs as generate_logs,
-    )
-    from evalsys.records import (
-        log_indicators as log_indicators,
-    )
-    from evalsys.records import (
-        read_logs as read_logs,
+    from evalsys.model.tree import (
+        TreeSpec as TreeSpec,
     )
     from evalsys.report.build import (
         build_report as build_report,
     )
-    from evalsys.sample import (
-        generate_sample as generate_sample,
+    from evalsys.scoring.evaluate import (
+        ScoreResult as ScoreResult,
     )
-    from evalsys.sensitivity import (
-        flip_points as flip_points,
+    from evalsys.scoring.evaluate import (
+        score_entities as score_entities,
     )
-    from evalsys.sensitivity import (
-        method_agreement as method_agreement,
+    from evalsys.scoring.fce import (
+        fce as fce,
     )
-    from evalsys.sensitivity import (
-        monte_carlo as monte_carlo,
+    from evalsys.scoring.fce import (
+        fce_level as fce_level,
     )
-    from evalsys.sensitivity import (
-        perturb_one_at_a_time as perturb_one_at_a_time,
+    from evalsys.weights.ahp import (
+        AHPResult as AHPResult,
     )
-    from evalsys.tables import (
-        read_table as read_table,
+    from evalsys.weights.ahp import (
+        ahp_priorities as ahp_priorities,
     )
-    from evalsys.tables import (
-        write_table as write_table,
+    from evalsys.weights.consistency import (
+        diagnose as diagnose,
     )
-    from evalsys.tree import (
-        TreeSpec as TreeSpec,
+    from evalsys.weights.consistency import (
+        gci as gci,
     )
-    from evalsys.weighting import (
+    from evalsys.weights.consistency import (
+        hierarchical_cr as hierarchical_cr,
+    )
+    from evalsys.weights.consistency import (
+        koczkodaj as koczkodaj,
+    )
+    from evalsys.weights.consistency import (
+        ri_simulate as ri_simulate,
+    )
+    from evalsys.weights.consistency import (
+        suggest_repair as suggest_repair,
+    )
+    from evalsys.weights.fuzzy_ahp import (
+        FuzzyAHPResult as FuzzyAHPResult,
+    )
+    from evalsys.weights.fuzzy_ahp import (
+        fuzzy_ahp as fuzzy_ahp,
+    )
+    from evalsys.weights.group import (
+        GroupResult as GroupResult,
+    )
+    from evalsys.weights.group import (
+        group_priorities as group_priorities,
+    )
+    from evalsys.weights.hierarchy import (
         TreeWeights as TreeWeights,
     )
-    from evalsys.weighting import (
+    from evalsys.weights.hierarchy import (
         tree_weights as tree_weights,
+    )
+    from evalsys.weights.incomplete import (
+        incomplete_priorities as incomplete_priorities,
+    )
+    from evalsys.weights.objective import (
+        CombinedResult as CombinedResult,
+    )
+    from evalsys.weights.objective import (
+        ObjectiveResult as ObjectiveResult,
+    )
+    from evalsys.weights.objective import (
+        combine_weights as combine_weights,
+    )
+    from evalsys.weights.objective import (
+        objective_weights as objective_weights,
     )
 
 

@@ -15,18 +15,18 @@ from evalsys._registry import Registry
 __all__ = ["FAMILIES", "check_name", "names", "registry"]
 
 FAMILIES: dict[str, tuple[str, str]] = {
-    "priority": ("evalsys.ahp", "PRIORITY_METHODS"),
-    "ri": ("evalsys.consistency", "RI_TABLES"),
-    "incomplete": ("evalsys.incomplete", "INCOMPLETE_METHODS"),
-    "aggregation": ("evalsys.group", "AGGREGATIONS"),
-    "fuzzy_ahp": ("evalsys.fuzzy_ahp", "FUZZY_AHP_METHODS"),
-    "defuzzifier": ("evalsys.fuzzy_ahp", "DEFUZZIFIERS"),
-    "objective": ("evalsys.objective", "OBJECTIVE_METHODS"),
-    "combination": ("evalsys.objective", "COMBINATIONS"),
-    "normalizer": ("evalsys.normalize", "NORMALIZERS"),
-    "membership": ("evalsys.membership", "MEMBERSHIPS"),
-    "operator": ("evalsys.fce", "OPERATORS"),
-    "mcda": ("evalsys.mcda", "MCDA_METHODS"),
+    "priority": ("evalsys.weights.ahp", "PRIORITY_METHODS"),
+    "ri": ("evalsys.weights.consistency", "RI_TABLES"),
+    "incomplete": ("evalsys.weights.incomplete", "INCOMPLETE_METHODS"),
+    "aggregation": ("evalsys.weights.group", "AGGREGATIONS"),
+    "fuzzy_ahp": ("evalsys.weights.fuzzy_ahp", "FUZZY_AHP_METHODS"),
+    "defuzzifier": ("evalsys.weights.fuzzy_ahp", "DEFUZZIFIERS"),
+    "objective": ("evalsys.weights.objective", "OBJECTIVE_METHODS"),
+    "combination": ("evalsys.weights.objective", "COMBINATIONS"),
+    "normalizer": ("evalsys.scoring.normalize", "NORMALIZERS"),
+    "membership": ("evalsys.scoring.membership", "MEMBERSHIPS"),
+    "operator": ("evalsys.scoring.fce", "OPERATORS"),
+    "mcda": ("evalsys.scoring.mcda", "MCDA_METHODS"),
 }
 """family → (module, registry attribute)."""
 

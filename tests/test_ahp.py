@@ -1,4 +1,4 @@
-"""Tests of evalsys.ahp: published AHP cases, priority methods, validation, stacks."""
+"""Tests of evalsys.weights.ahp: published AHP cases, priority methods, validation, stacks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalsys.ahp import (
+from evalsys.errors import ConsistencyWarning, MatrixError, RITableError, UnknownMethodError
+from evalsys.weights.ahp import (
     PRIORITY_METHODS,
     SAATY_SCALE,
     AHPResult,
@@ -20,7 +21,6 @@ from evalsys.ahp import (
     principal_eigenpair,
     validate_matrix,
 )
-from evalsys.errors import ConsistencyWarning, MatrixError, RITableError, UnknownMethodError
 
 METHODS = PRIORITY_METHODS.names()
 
@@ -382,7 +382,7 @@ def test_non_reciprocal_in_stack_names_matrix() -> None:
     [
         (0.0, r"entry \(0, 1\) = 0 is not positive"),
         (-2.0, r"entry \(0, 1\) = -2 is not positive"),
-        (np.nan, r"entry \(0, 1\) is nan.*evalsys.incomplete"),
+        (np.nan, r"entry \(0, 1\) is nan.*evalsys.weights.incomplete"),
         (np.inf, r"entry \(0, 1\) is inf"),
     ],
 )

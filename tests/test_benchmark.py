@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalsys as es
-from evalsys.benchmark import (
+from evalsys.analysis.benchmark import (
     SEVERITIES,
     ComplianceResult,
     StandardsProfile,
@@ -35,14 +35,14 @@ from evalsys.benchmark import (
     peer_percentiles,
     standards_from_dict,
 )
-from evalsys.compiled import CompiledTree
-from evalsys.data import IndicatorData
 from evalsys.errors import DataError, TreeSpecError, UnknownMethodError, ValidityWarning
-from evalsys.evaluate import ScoreResult
-from evalsys.grading import percentiles
-from evalsys.io import shipped_path
-from evalsys.sample import generate_sample
-from evalsys.tables import read_table, table_from_columns, write_table
+from evalsys.model.compiled import CompiledTree
+from evalsys.model.data import IndicatorData
+from evalsys.model.io import shipped_path
+from evalsys.model.sample import generate_sample
+from evalsys.model.tables import read_table, table_from_columns, write_table
+from evalsys.scoring.evaluate import ScoreResult
+from evalsys.scoring.grading import percentiles
 
 SAMPLE = shipped_path("samples", "ecommerce_merchants.csv")
 PROFILE = shipped_path("standards", "ecommerce_documents.yaml")
@@ -650,7 +650,7 @@ def test_targets_with_missing_values_renormalise_weights(compiled: CompiledTree)
 )
 def test_lift_solver_matches_a_brute_force_scan(seed: int, w: float) -> None:
     """The first value on a fine grid where the grade improves is the solver's boundary."""
-    from evalsys.membership import standard_membership
+    from evalsys.scoring.membership import standard_membership
 
     rng = np.random.default_rng(seed)
     G = 4

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from evalsys.cli import app
-from evalsys.io import shipped_path
-from evalsys.tables import read_table
+from evalsys.model.io import shipped_path
+from evalsys.model.tables import read_table
 
 SAMPLE = shipped_path("samples", "ecommerce_merchants.csv")
 CITY_CSV = """,culture,family,housing,jobs,transportation

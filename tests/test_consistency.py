@@ -1,4 +1,5 @@
-"""Tests of evalsys.consistency: RI tables, CR across tables, GCI, Koczkodaj, hierarchical CR,
+"""Tests of evalsys.weights.consistency: RI tables, CR across tables, GCI, Koczkodaj, hierarchical
+CR,
 Monte Carlo RI, diagnosis and repair."""
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalsys.ahp import SAATY_SCALE, ahp_priorities
-from evalsys.consistency import (
+from evalsys.errors import EvalsysError, MatrixError, RITableError, ShapeError
+from evalsys.weights.ahp import SAATY_SCALE, ahp_priorities
+from evalsys.weights.consistency import (
     RI_TABLES,
     Diagnosis,
     Repair,
@@ -26,7 +28,6 @@ from evalsys.consistency import (
     saaty_threshold,
     suggest_repair,
 )
-from evalsys.errors import EvalsysError, MatrixError, RITableError, ShapeError
 
 LEADER = [[1, 4, 3, 7], [1 / 4, 1, 1 / 3, 3], [1 / 3, 3, 1, 5], [1 / 7, 1 / 3, 1 / 5, 1]]
 
@@ -187,7 +188,7 @@ def test_ri_simulate_reproduces_alonso_lamata_table(n: int) -> None:
 def test_ri_simulate_supports_alonso_lamata_formula_beyond_15() -> None:
     """The regression formula used for n > 15 is close to simulation at n = 20: within
     0.01 (0.6 %).  It runs slightly high — 20,000-matrix runs give 1.629 against the
-    formula's 1.634 — which is documented in evalsys.consistency."""
+    formula's 1.634 — which is documented in evalsys.weights.consistency."""
     assert ri_simulate(20, 4000, seed=3) == pytest.approx(
         random_index(20, "alonso_lamata2006"), abs=0.01
     )

@@ -22,14 +22,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evalsys import dask as edask
-from evalsys.compiled import compile_tree
-from evalsys.data import indicator_data
+from evalsys.engines.stream import score_file
 from evalsys.errors import DataError
-from evalsys.evaluate import SUM_BLOCK, score_entities
-from evalsys.io import load_tree
-from evalsys.sample import generate_sample
-from evalsys.stream import score_file
-from evalsys.tables import read_table, table_from_columns
+from evalsys.model.compiled import compile_tree
+from evalsys.model.data import indicator_data
+from evalsys.model.io import load_tree
+from evalsys.model.sample import generate_sample
+from evalsys.model.tables import read_table, table_from_columns
+from evalsys.scoring.evaluate import SUM_BLOCK, score_entities
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::evalsys.errors.ValidityWarning"),

@@ -1,4 +1,4 @@
-"""Tests for evalsys.fce: the four fuzzy operators, single-node and level kernels."""
+"""Tests for evalsys.scoring.fce: the four fuzzy operators, single-node and level kernels."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from evalsys.errors import DataError, ShapeError, UnknownMethodError
-from evalsys.fce import OPERATORS, FCEResult, fce, fce_level, fuzzy_evaluate
-from evalsys.grading import max_membership
+from evalsys.scoring.fce import OPERATORS, FCEResult, fce, fce_level, fuzzy_evaluate
+from evalsys.scoring.grading import max_membership
 
 # Textbook clothing example (/work/shared/reference/README.md, "FCE 1"): factors colour,
 # style, durability, price; grades very popular, popular, not very popular, unpopular.

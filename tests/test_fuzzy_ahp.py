@@ -1,4 +1,5 @@
-"""Tests of evalsys.fuzzy_ahp: Buckley's fuzzy geometric mean and Chang's extent analysis."""
+"""Tests of evalsys.weights.fuzzy_ahp: Buckley's fuzzy geometric mean and Chang's extent
+analysis."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalsys import ahp
 from evalsys.errors import ConsistencyWarning, MatrixError, ShapeError, UnknownMethodError
-from evalsys.fuzzy_ahp import (
+from evalsys.weights import ahp
+from evalsys.weights.fuzzy_ahp import (
     DEFUZZIFIERS,
     FUZZY_AHP_METHODS,
     FUZZY_SCALES,

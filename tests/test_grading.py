@@ -1,4 +1,4 @@
-"""Tests for evalsys.grading."""
+"""Tests for evalsys.scoring.grading."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 from evalsys.errors import DataError, ShapeError, ValidityWarning
-from evalsys.fce import fce
-from evalsys.grading import (
+from evalsys.scoring.fce import fce
+from evalsys.scoring.grading import (
     DEFAULT_VALIDITY_THRESHOLD,
     MaxMembershipResult,
     check_validity,
@@ -22,7 +22,7 @@ from evalsys.grading import (
     ranks,
     weighted_grade_score,
 )
-from evalsys.membership import standard_membership
+from evalsys.scoring.membership import standard_membership
 
 B1 = [0.2, 0.3, 0.4, 0.1]  # clothing example, M(∧,∨), weights A1 (reference README FCE 1)
 B2 = [0.35, 0.4, 0.2, 0.1]  # same, weights A2

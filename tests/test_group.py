@@ -1,4 +1,4 @@
-"""Tests of evalsys.group: AIJ / AIP aggregation, CR screening and agreement measures."""
+"""Tests of evalsys.weights.group: AIJ / AIP aggregation, CR screening and agreement measures."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from evalsys import ahp, consistency
 from evalsys.errors import DataError, MatrixError, ShapeError, UnknownMethodError
-from evalsys.group import (
+from evalsys.weights import ahp, consistency
+from evalsys.weights.group import (
     AGGREGATIONS,
     SAATY_COMPATIBILITY_THRESHOLD,
     gcompi,
@@ -110,7 +110,7 @@ def test_consistent_experts_are_perfectly_compatible() -> None:
 
 
 def test_gcompi_equals_gci_for_own_rgm() -> None:
-    """GCOMPI(A, w_RGM(A)) = GCI(A): cross-check against evalsys.consistency.gci."""
+    """GCOMPI(A, w_RGM(A)) = GCI(A): cross-check against evalsys.weights.consistency.gci."""
     a = np.array(CITY, dtype=float)
     w = ahp.geometric_mean(a)
     val = gcompi(a, w)

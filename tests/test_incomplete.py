@@ -1,4 +1,4 @@
-"""Tests of evalsys.incomplete: Harker, incomplete LLSM, λmax-optimal completion."""
+"""Tests of evalsys.weights.incomplete: Harker, incomplete LLSM, λmax-optimal completion."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalsys.ahp import SAATY_SCALE, ahp_priorities
 from evalsys.errors import MatrixError, UnknownMethodError
-from evalsys.incomplete import (
+from evalsys.weights.ahp import SAATY_SCALE, ahp_priorities
+from evalsys.weights.incomplete import (
     INCOMPLETE_METHODS,
     IncompleteResult,
     from_judgments,

@@ -12,16 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalsys import kernels, ranking
-from evalsys.compiled import compile_tree
-from evalsys.data import indicator_values
+from evalsys.engines.stream import hash_strings, score_file
 from evalsys.errors import ParameterError, ShapeError
-from evalsys.evaluate import BlockScores, make_scorer
-from evalsys.grading import percentiles, ranks
-from evalsys.io import load_tree
-from evalsys.sample import generate_sample
-from evalsys.stream import hash_strings, score_file
-from evalsys.tables import read_table, table_from_columns, write_table
+from evalsys.model.compiled import compile_tree
+from evalsys.model.data import indicator_values
+from evalsys.model.io import load_tree
+from evalsys.model.sample import generate_sample
+from evalsys.model.tables import read_table, table_from_columns, write_table
+from evalsys.scoring import kernels, ranking
+from evalsys.scoring.evaluate import BlockScores, make_scorer
+from evalsys.scoring.grading import percentiles, ranks
 
 pytestmark = pytest.mark.filterwarnings("ignore::evalsys.errors.ValidityWarning")
 
@@ -184,7 +184,7 @@ def test_median_and_ranks_edge_cases() -> None:
 def test_signed_zero_and_overflow_give_the_same_bits() -> None:
     """−0.0 on a grade point of 0 (numpy's clip keeps the sign from 4,097 values on) and
     overflowing differences (x − q = inf, times a zero slope: NaN) are handled alike."""
-    from evalsys.io import tree_from_dict
+    from evalsys.model.io import tree_from_dict
 
     def leaf(i: str, parent: str, points: list[float]) -> dict[str, Any]:
         return {

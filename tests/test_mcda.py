@@ -1,4 +1,4 @@
-"""Tests for evalsys.mcda: weighted sum, TOPSIS, grey relational analysis."""
+"""Tests for evalsys.scoring.mcda: weighted sum, TOPSIS, grey relational analysis."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from evalsys.errors import DataError, ShapeError, UnknownMethodError
-from evalsys.mcda import MCDA_METHODS, MCDAResult, grey_relational, mcda_score, topsis
+from evalsys.scoring.mcda import MCDA_METHODS, MCDAResult, grey_relational, mcda_score, topsis
 
 # Hwang & Yoon (1981), Multiple Attribute Decision Making: Methods and Applications,
 # Springer LNEMS 186, pp. 133-134 — fighter aircraft: max speed (Mach), ferry range (NM),

@@ -1,4 +1,4 @@
-"""Tests for evalsys.membership."""
+"""Tests for evalsys.scoring.membership."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from evalsys.errors import DataError, ShapeError, UnknownMethodError
-from evalsys.membership import (
+from evalsys.scoring.membership import (
     MEMBERSHIPS,
     MembershipResult,
     gaussian_membership,

@@ -1,4 +1,4 @@
-"""Tests for evalsys.normalize."""
+"""Tests for evalsys.scoring.normalize."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from evalsys.errors import DataError, ShapeError, UnknownMethodError
-from evalsys.normalize import NORMALIZERS, normalize, normalize_columns
+from evalsys.scoring.normalize import NORMALIZERS, normalize, normalize_columns
 
 NAN = np.nan
 

@@ -1,4 +1,5 @@
-"""Tests of evalsys.objective: objective weights (entropy, CRITIC, cv, std) and combination."""
+"""Tests of evalsys.weights.objective: objective weights (entropy, CRITIC, cv, std) and
+combination."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from evalsys.errors import DataError, ShapeError, UnknownMethodError
-from evalsys.objective import (
+from evalsys.weights.objective import (
     COMBINATIONS,
     OBJECTIVE_METHODS,
     ObjectiveResult,

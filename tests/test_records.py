@@ -1,4 +1,4 @@
-"""Operational statistics from ticket / order logs (evalsys.records, `evalsys indicators`).
+"""Operational statistics from ticket / order logs (evalsys.analysis.records, `evalsys indicators`).
 
 Hand-computed statistics follow numpy's conventions, stated in the module docstring:
 sample standard deviation (n - 1), quantiles by numpy's default ``linear`` method
@@ -24,9 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from evalsys.errors import DataError, TreeSpecError, UnknownMethodError, ValidityWarning
-from evalsys.io import load_tree, shipped_path, tree_from_dict, tree_to_dict
-from evalsys.records import (
+from evalsys.analysis.records import (
     DERIVATIONS,
     WorkCalendar,
     generate_logs,
@@ -40,7 +38,9 @@ from evalsys.records import (
     read_logs,
     working_days,
 )
-from evalsys.tables import read_table
+from evalsys.errors import DataError, TreeSpecError, UnknownMethodError, ValidityWarning
+from evalsys.model.io import load_tree, shipped_path, tree_from_dict, tree_to_dict
+from evalsys.model.tables import read_table
 
 SAMPLE = shipped_path("samples", "ecommerce_merchants.csv")
 
@@ -270,7 +270,7 @@ def test_period_grouping(tree: Any) -> None:
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.dates(dt.date(1990, 1, 1), dt.date(2060, 12, 31)), min_size=1, max_size=20))
 def test_week_labels_match_iso_calendar(dates: list[dt.date]) -> None:
-    from evalsys.records import PERIODS
+    from evalsys.analysis.records import PERIODS
 
     fn = PERIODS.get("week")
     assert fn is not None
@@ -515,9 +515,9 @@ def test_units_follow_the_tree(tree: Any) -> None:
 
 
 def test_entity_data_fills_the_rest_and_scores(tree: Any) -> None:
-    from evalsys.compiled import compile_tree
-    from evalsys.data import indicator_data
-    from evalsys.evaluate import score_entities
+    from evalsys.model.compiled import compile_tree
+    from evalsys.model.data import indicator_data
+    from evalsys.scoring.evaluate import score_entities
 
     data = read_entities(SAMPLE)
     cols = generate_logs(20, 120, seed=11)
@@ -572,7 +572,7 @@ def test_generate_logs_deterministic_and_plausible(tree: Any) -> None:
 def _local_app() -> Any:
     import typer
 
-    from evalsys.commands.indicators import indicators_cmd, sample_logs_cmd
+    from evalsys.cli.indicators import indicators_cmd, sample_logs_cmd
 
     app = typer.Typer()
     app.command("indicators")(indicators_cmd)

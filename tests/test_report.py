@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evalsys.compiled import compile_tree
-from evalsys.data import indicator_data
 from evalsys.errors import DataError
-from evalsys.evaluate import score_entities
-from evalsys.io import load_tree, shipped_path, tree_from_dict, tree_to_dict
+from evalsys.model.compiled import compile_tree
+from evalsys.model.data import indicator_data
+from evalsys.model.io import load_tree, shipped_path, tree_from_dict, tree_to_dict
+from evalsys.model.sample import generate_sample
+from evalsys.model.tables import table_from_columns
 from evalsys.report import build_report, write_excel, write_html, write_markdown
 from evalsys.report import svg as S
 from evalsys.report.browser import find_chromium, headless_command, svg_to_png
@@ -35,8 +36,7 @@ from evalsys.report.build import (
     write_charts,
     write_report,
 )
-from evalsys.sample import generate_sample
-from evalsys.tables import table_from_columns
+from evalsys.scoring.evaluate import score_entities
 
 SAMPLE = shipped_path("samples", "ecommerce_merchants.csv")
 HOSTILE = "<script>alert(1)</script>"
@@ -76,7 +76,7 @@ SECTIONS = [
 
 
 def _score(spec: Any, table: Any, **kw: Any) -> tuple[Any, Any]:
-    from evalsys.tables import read_table
+    from evalsys.model.tables import read_table
 
     compiled = compile_tree(spec)
     t = read_table(table) if isinstance(table, Path) else table
@@ -395,10 +395,11 @@ def test_compliance_and_sensitivity_inputs() -> None:
 
 
 def test_real_benchmark_and_sensitivity_results(scored: tuple[Any, Any]) -> None:
-    """The report takes evalsys.benchmark and evalsys.sensitivity results as they are."""
-    from evalsys.benchmark import check_standards, load_standards
-    from evalsys.sensitivity import perturb_one_at_a_time
-    from evalsys.tables import read_table
+    """The report takes evalsys.analysis.benchmark and evalsys.analysis.sensitivity results as they
+    are."""
+    from evalsys.analysis.benchmark import check_standards, load_standards
+    from evalsys.analysis.sensitivity import perturb_one_at_a_time
+    from evalsys.model.tables import read_table
 
     compiled, res = scored
     prof = load_standards("ecommerce_documents", compiled.spec)

@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from evalsys.io import shipped_path
-from evalsys.schema import schema_text
+from evalsys.model.io import shipped_path
+from evalsys.model.schema import schema_text
 
 
 def test_shipped_schema_is_current() -> None:

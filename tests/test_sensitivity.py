@@ -15,14 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import kendalltau, spearmanr
 
-from evalsys.compiled import compile_tree
-from evalsys.data import indicator_data
-from evalsys.errors import DataError, EvalsysError, UnknownMethodError, ValidityWarning
-from evalsys.evaluate import score_entities
-from evalsys.grading import ranks
-from evalsys.io import load_tree
-from evalsys.sample import generate_sample
-from evalsys.sensitivity import (
+from evalsys.analysis.sensitivity import (
     _evaluate,
     _from_scale_index,
     _judged_nodes,
@@ -36,7 +29,14 @@ from evalsys.sensitivity import (
     perturb_one_at_a_time,
     with_local_weights,
 )
-from evalsys.tables import read_table, table_from_columns
+from evalsys.errors import DataError, EvalsysError, UnknownMethodError, ValidityWarning
+from evalsys.model.compiled import compile_tree
+from evalsys.model.data import indicator_data
+from evalsys.model.io import load_tree
+from evalsys.model.sample import generate_sample
+from evalsys.model.tables import read_table, table_from_columns
+from evalsys.scoring.evaluate import score_entities
+from evalsys.scoring.grading import ranks
 
 pytestmark = pytest.mark.filterwarnings("ignore::evalsys.errors.ValidityWarning")
 
@@ -474,7 +474,7 @@ def test_all_inconsistent_judgments_are_an_error() -> None:
 def _local_app() -> Any:
     import typer
 
-    from evalsys.commands.sensitivity import sensitivity_cmd
+    from evalsys.cli.sensitivity import sensitivity_cmd
 
     app = typer.Typer()
     app.command("sensitivity")(sensitivity_cmd)
@@ -486,7 +486,7 @@ def test_command_writes_per_entity_stability(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     src = tmp_path / "merchants.csv"
-    from evalsys.tables import write_table
+    from evalsys.model.tables import write_table
 
     write_table(table_from_columns({k: np.asarray(v)[:80] for k, v in COLS.items()}), src)
     out = tmp_path / "stability.csv"
@@ -542,7 +542,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_sensitivity_end_to_end(tmp_path: Path) -> None:
-    from evalsys.io import shipped_path
+    from evalsys.model.io import shipped_path
 
     sample = str(shipped_path("samples", "ecommerce_merchants.csv"))
     out = tmp_path / "mc.csv"

@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evalsys.compiled import compile_tree
-from evalsys.data import indicator_data
+from evalsys.engines.stream import hash_strings, score_file
 from evalsys.errors import DataError
-from evalsys.evaluate import SUM_BLOCK, score_entities
-from evalsys.io import load_tree, tree_from_dict
-from evalsys.sample import generate_sample
-from evalsys.stream import hash_strings, score_file
-from evalsys.tables import read_table, table_from_columns, write_table
+from evalsys.model.compiled import compile_tree
+from evalsys.model.data import indicator_data
+from evalsys.model.io import load_tree, tree_from_dict
+from evalsys.model.sample import generate_sample
+from evalsys.model.tables import read_table, table_from_columns, write_table
+from evalsys.scoring.evaluate import SUM_BLOCK, score_entities
 
 pytestmark = pytest.mark.filterwarnings("ignore::evalsys.errors.ValidityWarning")
 
@@ -246,7 +246,7 @@ def test_id_hash_is_content_only() -> None:
 
 
 def test_run_score_engines_agree(tmp_path: Path) -> None:
-    from evalsys.commands.score_engine import choose_engine, run_score
+    from evalsys.cli.score_engine import choose_engine, run_score
 
     src = tmp_path / "data.parquet"
     write_table(table_from_columns(SAMPLE), src)

@@ -14,7 +14,7 @@ import yaml
 
 import evalsys as es
 from evalsys.errors import TreeSpecError
-from evalsys.io import dump_tree, load_tree
+from evalsys.model.io import dump_tree, load_tree
 
 BASE: dict[str, Any] = {
     "id": "t",
@@ -408,7 +408,7 @@ def test_public_names() -> None:
 
 @pytest.mark.parametrize("name", ["ecommerce_service", "customer_service_agent"])
 def test_shipped_trees_validate_by_name_and_path(name: str) -> None:
-    from evalsys.io import shipped_path, shipped_trees
+    from evalsys.model.io import shipped_path, shipped_trees
 
     assert name in shipped_trees()
     by_name = load_tree(name)

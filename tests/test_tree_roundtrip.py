@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalsys.io import dump_tree, load_tree, tree_from_dict
+from evalsys.model.io import dump_tree, load_tree, tree_from_dict
 
 names = st.text(alphabet="服务质量物流售后安全技术响应时间率abc XYZ", min_size=1, max_size=8)
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)

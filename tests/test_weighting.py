@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evalsys.ahp import ahp_priorities
-from evalsys.compiled import compile_tree
 from evalsys.errors import ConsistencyWarning, EvalsysError
-from evalsys.io import load_tree, tree_from_dict
-from evalsys.weighting import tree_weights
+from evalsys.model.compiled import compile_tree
+from evalsys.model.io import load_tree, tree_from_dict
+from evalsys.weights.ahp import ahp_priorities
+from evalsys.weights.hierarchy import tree_weights
 
 CITY = [
     [1, "1/5", 3, "1/2", 5],
@@ -139,7 +139,7 @@ def test_objective_weights_need_data() -> None:
     U = rng.random((50, 5))
     U[:, 0] = np.linspace(0, 1, 50)  # most dispersed column in entropy terms differs
     nw = tree_weights(compiled, U).node("root")
-    from evalsys.objective import objective_weights
+    from evalsys.weights.objective import objective_weights
 
     np.testing.assert_allclose(nw.weights, objective_weights(U, "entropy").weights)
 
@@ -160,7 +160,7 @@ def test_combined_linear_weights() -> None:
     )
     U = np.random.default_rng(2).random((40, 5))
     nw = tree_weights(compiled, U).node("root")
-    from evalsys.objective import objective_weights
+    from evalsys.weights.objective import objective_weights
 
     expect = 0.7 * np.asarray(ahp_priorities(CITY).weights) + 0.3 * np.asarray(
         objective_weights(U, "critic").weights

@@ -32,12 +32,12 @@ import numpy.typing as npt
 
 from evalsys import __version__
 from evalsys.errors import DataError
-from evalsys.io import atomic_write
+from evalsys.model.io import atomic_write
 from evalsys.report import svg
 
 if TYPE_CHECKING:
-    from evalsys.compiled import CompiledTree
-    from evalsys.evaluate import ScoreResult
+    from evalsys.model.compiled import CompiledTree
+    from evalsys.scoring.evaluate import ScoreResult
 
 __all__ = [
     "REPORT_FORMATS",
@@ -78,7 +78,7 @@ class RowsLike(Protocol):
 
 @runtime_checkable
 class BenchmarkLike(Protocol):
-    """A :class:`evalsys.benchmark.ComplianceResult`-like object (see
+    """A :class:`evalsys.analysis.benchmark.ComplianceResult`-like object (see
     :func:`benchmark_compliance`)."""
 
     @property
@@ -90,12 +90,13 @@ class BenchmarkLike(Protocol):
 ComplianceInput = RowsLike | BenchmarkLike | Sequence[Mapping[str, Any]]
 """Compliance rows: ``{indicator, limit, unit, compliant_share, worst_gap}`` (extra keys are
 shown as extra columns; ``compliant_share`` is a fraction in [0, 1]), an object with
-``to_rows()`` returning them, or a :class:`evalsys.benchmark.ComplianceResult`."""
+``to_rows()`` returning them, or a :class:`evalsys.analysis.benchmark.ComplianceResult`."""
 
 
 @runtime_checkable
 class OATLike(Protocol):
-    """A :class:`evalsys.sensitivity.OATResult`-like object (see :func:`oat_sensitivity`)."""
+    """A :class:`evalsys.analysis.sensitivity.OATResult`-like object (see
+    :func:`oat_sensitivity`)."""
 
     @property
     def delta(self) -> float: ...
@@ -108,7 +109,7 @@ SensitivityInput = RowsLike | OATLike | Sequence[Any] | Mapping[str, Any]
 """Sensitivity results, any of: rows ``{series, x, y}`` (one line per series), rows
 ``{label, value}`` (one bar per label), a mapping label → number (bars), label → values
 (lines over x = 1…n) or label → (xs, ys) (lines), one or several
-:class:`evalsys.sensitivity.OATResult` (lines of Spearman's ρ over the weight multiplier).
+:class:`evalsys.analysis.sensitivity.OATResult` (lines of Spearman's ρ over the weight multiplier).
 Keys (of a mapping) or attributes (of a ``to_rows()`` object) ``title``, ``x_label`` and
 ``y_label`` label the chart."""
 
@@ -207,7 +208,7 @@ class Report:
 
 
 def benchmark_compliance(result: Any) -> list[dict[str, Any]]:
-    """Compliance rows from a :class:`evalsys.benchmark.ComplianceResult` (through its
+    """Compliance rows from a :class:`evalsys.analysis.benchmark.ComplianceResult` (through its
     ``summary()``): indicator, standard(s), unit, compliant share, worst gap, counts."""
     rows = []
     for x in result.summary(top=0, by=None)["indicators"]:
@@ -232,7 +233,7 @@ def benchmark_compliance(result: Any) -> list[dict[str, Any]]:
 
 
 def oat_sensitivity(results: Any, names: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Sensitivity lines from one or more :class:`evalsys.sensitivity.OATResult` (e.g. at
+    """Sensitivity lines from one or more :class:`evalsys.analysis.sensitivity.OATResult` (e.g. at
     several ``delta``): for every perturbed child, Spearman's ρ with the base ranking
     against the weight multiplier ``1 ± delta`` (the base, multiplier 1, has ρ = 1)."""
     items = [results] if hasattr(results, "perturbations") else list(results)
@@ -317,7 +318,8 @@ def sensitivity_series(
     sensitivity: SensitivityInput, names: Mapping[str, str] | None = None
 ) -> _Sensitivity:
     """Normalise a sensitivity input (see :data:`SensitivityInput`; also
-    :class:`evalsys.sensitivity.OATResult` objects, labelled by ``names`` of their node ids)
+    :class:`evalsys.analysis.sensitivity.OATResult` objects, labelled by ``names`` of their
+    node ids)
     to lines or bars."""
     if hasattr(sensitivity, "perturbations") or (
         isinstance(sensitivity, Sequence)
@@ -428,7 +430,8 @@ def build_report(
     compiled
         The compiled tree the entities were scored on.
     score_result
-        Output of :func:`evalsys.evaluate.score_entities` (its ``weights`` give the local and
+        Output of :func:`evalsys.scoring.evaluate.score_entities` (its ``weights`` give the
+        local and
         global weights and the consistency of every judgment matrix).
     compliance
         Optional benchmark compliance: rows ``{indicator, limit, unit, compliant_share,

@@ -1,1 +1,0 @@
-"""CLI commands, one module per topic; :mod:`evalsys.cli` registers them on the app."""

@@ -1,0 +1,128 @@
+r"""Exact ranks, percentiles and the median of millions of scores, sorted in parallel.
+
+The streaming and Dask engines rank every entity of a table at the end (ranks compare
+entities, so they need every score).  :func:`rank_and_percentile` gives exactly the
+values of :func:`evalsys.scoring.grading.ranks` (``method="min"``: 1 = best, ties share the
+smallest rank, NaN after every number) and :func:`evalsys.scoring.grading.percentiles`, but
+sorts ``parts`` slices of the scores in parallel threads (numpy's sort releases the GIL)
+and counts across slices with binary searches of the sorted slices:
+
+.. math::
+
+    r_i = 1 + \#\{j : s_j > s_i\} = 1 + \sum_{p} \#\{j \in P_p : s_j > s_i\},
+
+where each count is a ``searchsorted`` of entity *i*'s key in slice *p*'s sorted keys
+(the queries arrive sorted, so each search starts where the previous one ended).  NaN
+keys sort after every number in numpy's order, so a NaN score's count is the number of
+finite scores — the "NaN ranks last, NaNs tie" rule.  ``-0.0`` ties with ``0.0``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import numpy.typing as npt
+
+from evalsys.errors import ShapeError
+from evalsys.scoring.grading import sorted_min_ranks
+
+__all__ = ["median_from_ranks", "rank_and_percentile"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Scores per slice below which one sort in the calling thread is used.
+PARALLEL_MIN = 1 << 20
+
+
+def _sorted_slice(key: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray, IntArray]:
+    """Order, sorted keys and within-slice min-ranks (in sorted order) of one slice."""
+    order = np.argsort(key)  # ties in any order: min-ranks do not depend on it
+    sk = key[order]
+    return order, sk, sorted_min_ranks(sk)
+
+
+def rank_and_percentile(score: npt.ArrayLike, *, threads: int = 2) -> tuple[IntArray, FloatArray]:
+    """Ranks (1 = best, ties share the smallest) and percentiles of ``score``.
+
+    The values of :func:`evalsys.scoring.grading.ranks` (``method="min"``) and
+    :func:`evalsys.scoring.grading.percentiles`: a finite score with rank r among n finite scores
+    has ``n − r + 1`` scores ≤ it and percentile ``100 · (n − r + 1) / n``; NaN scores
+    rank after every number and get a NaN percentile.  ``threads`` slices are sorted in
+    parallel (module docstring); the result does not depend on ``threads``.
+
+    Raises
+    ------
+    ShapeError
+        ``score`` not 1-D.
+
+    Examples
+    --------
+    >>> r, p = rank_and_percentile([0.3, 0.9, 0.3, float("nan")])
+    >>> r.tolist(), p.tolist()
+    ([2, 1, 2, 4], [66.66666666666667, 100.0, 66.66666666666667, nan])
+    """
+    s = np.asarray(score, dtype=np.float64)
+    if s.ndim != 1:
+        raise ShapeError(f"scores must be 1-D (E,), got shape {s.shape}")
+    e = s.size
+    key = -s
+    parts = max(1, min(int(threads), e // PARALLEL_MIN))
+    bounds = np.linspace(0, e, parts + 1).astype(np.int64).tolist()
+    spans = list(itertools.pairwise(bounds))
+    if parts == 1:
+        sliced = [_sorted_slice(key)]
+    else:
+        with ThreadPoolExecutor(parts) as pool:
+            sliced = list(pool.map(lambda ab: _sorted_slice(key[ab[0] : ab[1]]), spans))
+    rank = np.empty(e, dtype=np.int64)
+
+    def place(p: int) -> None:
+        order, sk, r = sliced[p]
+        for q, (_, sk_q, _) in enumerate(sliced):
+            if q != p:
+                r += np.searchsorted(sk_q, sk, side="left")
+        rank[order + spans[p][0]] = r
+
+    if parts == 1:
+        place(0)
+    else:
+        with ThreadPoolExecutor(parts) as pool:
+            list(pool.map(place, range(parts)))
+    finite = ~np.isnan(s)
+    n = int(np.count_nonzero(finite))
+    pct = np.full(e, np.nan)
+    if n:
+        pct[finite] = 100.0 * (n - rank[finite] + 1) / n
+    return rank, pct
+
+
+def median_from_ranks(score: npt.ArrayLike, rank: npt.ArrayLike) -> float:
+    """``np.median(score)`` from the min-ranks of :func:`rank_and_percentile`, in O(E).
+
+    With n finite scores, the value at descending position d (0-based) is the smallest
+    score among the entities ranked ≤ d + 1; the median is the mean of the values at
+    ascending positions ⌊(n − 1)/2⌋ and ⌊n/2⌋ (NaN when any score is NaN or there is
+    none, as numpy's).
+
+    Examples
+    --------
+    >>> s = [3.0, 1.0, 2.0, 2.0]
+    >>> median_from_ranks(s, rank_and_percentile(s)[0])
+    2.0
+    """
+    s = np.asarray(score, dtype=np.float64)
+    r = np.asarray(rank)
+    n = s.size
+    if n == 0 or np.isnan(s).any():
+        return float("nan")
+
+    def at_ascending(a: int) -> float:
+        return float(s[r <= n - a].min())
+
+    lo = at_ascending((n - 1) // 2)
+    if n % 2:
+        return lo  # numpy's mean of one value: the value itself (no overflow)
+    return float(np.mean(np.array([lo, at_ascending(n // 2)])))
