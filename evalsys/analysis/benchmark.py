@@ -83,7 +83,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from evalsys import __version__
+from evalsys._version import __version__
 from evalsys.errors import DataError, EvalsysWarning, TreeSpecError, UnknownMethodError
 from evalsys.model.compiled import CompiledTree
 from evalsys.model.data import IndicatorData, allowed_range

@@ -117,8 +117,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from evalsys import __version__
 from evalsys._registry import Registry
+from evalsys._version import __version__
 from evalsys.errors import DataError, ShapeError, TreeSpecError
 
 __all__ = [

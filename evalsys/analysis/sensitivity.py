@@ -79,8 +79,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evalsys import __version__
 from evalsys._registry import Registry
+from evalsys._version import __version__
 from evalsys.errors import DataError, EvalsysError
 from evalsys.model.compiled import CompiledTree
 from evalsys.model.data import IndicatorData

@@ -60,7 +60,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evalsys import __version__
+from evalsys._version import __version__
 from evalsys.errors import DataError, EvalsysError, ValidityWarning
 from evalsys.model.tables import arrow_array
 from evalsys.scoring.ranking import median_from_ranks

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from evalsys import __version__
+from evalsys._version import __version__
 from evalsys.errors import DataError
 from evalsys.model.io import atomic_write
 from evalsys.report import svg

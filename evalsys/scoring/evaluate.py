@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evalsys import __version__
+from evalsys._version import __version__
 from evalsys.errors import ShapeError
 from evalsys.model.compiled import CompiledTree
 from evalsys.model.data import IndicatorData, SkippedEntity

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evalsys import __version__
+from evalsys._version import __version__
 from evalsys.errors import EvalsysError, TreeSpecError
 from evalsys.model.compiled import CompiledTree
 from evalsys.model.tree import (
