@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo demo-history test lint typecheck unit bench clean
 
 $(BIN)/.installed-dev: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(BIN)/.installed-dev: pyproject.toml
 
 demo: $(BIN)/.installed-dev
 	$(BIN)/evalsys demo
+
+# six monthly periods with drift and a rule change, the alerts and the period report
+demo-history: $(BIN)/.installed-dev
+	$(BIN)/evalsys history demo evalsys-history-demo
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .

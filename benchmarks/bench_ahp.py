@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402  (after the thread caps)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evalsys.weights.ahp import SAATY_SCALE, ahp_priorities  # noqa: E402
-from evalsys.weights.consistency import random_index  # noqa: E402
+from evalsys.weights.ri_tables import random_index  # noqa: E402
 
 
 def random_stack(samples: int, n: int, seed: int) -> np.ndarray:

@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/bench_kernel.py [--n 1000000] [--repeats 5] [--loop 2000]
 
 X is the (E, L) float64 matrix of E generated merchants on the shipped tree (31
-indicators).  The kernel is :meth:`evalsys.scoring.evaluate.Scorer.block` — standard memberships →
+indicators).  The kernel is :meth:`evalsys.scoring.scorer.Scorer.block` — standard memberships →
 M(·,+) through the dimensions → root B → grade (maximum membership + validity) and weighted
 grade scores — without the optional (E, G) / (E, D, G) evaluation vectors, with the fused
 compiled kernel (numba, :mod:`evalsys.scoring.kernels`) and with the numpy kernel.  Both are timed
@@ -46,7 +46,7 @@ def main() -> None:
     from evalsys.model.io import load_tree
     from evalsys.model.sample import generate_sample
     from evalsys.model.tables import table_from_columns
-    from evalsys.scoring.evaluate import make_scorer
+    from evalsys.scoring.scorer import make_scorer
 
     warnings.simplefilter("ignore")
     print_machine()
@@ -145,9 +145,9 @@ def startup() -> float:
     """Median seconds of numba's import + loading the cached kernels, in fresh processes."""
     code = (
         "import time; t = time.perf_counter(); import numpy as np\n"
-        "from evalsys.scoring import kernels; from evalsys.engines import stream\n"
+        "from evalsys.scoring import kernels; from evalsys.engines import ids\n"
         "import pyarrow as pa\n"
-        "t1 = time.perf_counter(); stream.hash_strings(pa.array(['a']), compiled=True)\n"
+        "t1 = time.perf_counter(); ids.hash_strings(pa.array(['a']), compiled=True)\n"
         "print(time.perf_counter() - t1)"
     )
     runs = []

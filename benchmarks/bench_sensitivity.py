@@ -12,7 +12,7 @@ operator: Dirichlet samples of every node's local weights, scores and grades of 
 sample by the linear identity, ranks, Spearman on all entities, Kendall on the default
 5,000-entity subsample, per-entity stability) and prints the median of several runs,
 entity-samples per second, and the ratio to a naive loop that re-scores every sample with
-:func:`evalsys.scoring.evaluate.score_entities` (timed on a few samples and extrapolated).  It
+:func:`evalsys.engines.memory.score_entities` (timed on a few samples and extrapolated).  It
 prints numbers, not pass/fail; the target is well under a minute on 2 cores.  BLAS
 threads are capped at 2 unless already set.
 """
@@ -34,14 +34,15 @@ import numpy as np  # noqa: E402  (after the thread caps)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evalsys.analysis.sensitivity import monte_carlo, with_local_weights  # noqa: E402
+from evalsys.analysis.sensitivity.core import with_local_weights  # noqa: E402
+from evalsys.analysis.sensitivity.montecarlo import monte_carlo  # noqa: E402
+from evalsys.engines.memory import score_entities  # noqa: E402
 from evalsys.errors import ValidityWarning  # noqa: E402
 from evalsys.model.compiled import compile_tree  # noqa: E402
 from evalsys.model.data import indicator_data  # noqa: E402
 from evalsys.model.io import load_tree  # noqa: E402
 from evalsys.model.sample import generate_sample  # noqa: E402
 from evalsys.model.tables import table_from_columns  # noqa: E402
-from evalsys.scoring.evaluate import score_entities  # noqa: E402
 
 
 def main() -> None:

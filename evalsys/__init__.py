@@ -32,8 +32,8 @@ _LAZY: dict[str, str] = {
     "ValidityWarning": "evalsys.errors",
     "ahp_priorities": "evalsys.weights.ahp",
     "AHPResult": "evalsys.weights.ahp",
-    "diagnose": "evalsys.weights.consistency",
-    "suggest_repair": "evalsys.weights.consistency",
+    "diagnose": "evalsys.weights.diagnosis",
+    "suggest_repair": "evalsys.weights.diagnosis",
     "ri_simulate": "evalsys.weights.consistency",
     "gci": "evalsys.weights.consistency",
     "koczkodaj": "evalsys.weights.consistency",
@@ -53,23 +53,38 @@ _LAZY: dict[str, str] = {
     "fce_level": "evalsys.scoring.fce",
     "indicator_data": "evalsys.model.data",
     "IndicatorData": "evalsys.model.data",
-    "score_entities": "evalsys.scoring.evaluate",
-    "ScoreResult": "evalsys.scoring.evaluate",
+    "score_entities": "evalsys.engines.memory",
+    "ScoreResult": "evalsys.scoring.result",
     "read_table": "evalsys.model.tables",
     "write_table": "evalsys.model.tables",
     "load_standards": "evalsys.analysis.benchmark",
     "check_standards": "evalsys.analysis.benchmark",
     "improvement_targets": "evalsys.analysis.benchmark",
     "peer_percentiles": "evalsys.analysis.benchmark",
-    "perturb_one_at_a_time": "evalsys.analysis.sensitivity",
-    "monte_carlo": "evalsys.analysis.sensitivity",
-    "flip_points": "evalsys.analysis.sensitivity",
-    "method_agreement": "evalsys.analysis.sensitivity",
+    "perturb_one_at_a_time": "evalsys.analysis.sensitivity.oat",
+    "monte_carlo": "evalsys.analysis.sensitivity.montecarlo",
+    "flip_points": "evalsys.analysis.sensitivity.flips",
+    "method_agreement": "evalsys.analysis.sensitivity.agreement",
     "read_logs": "evalsys.analysis.records",
     "log_indicators": "evalsys.analysis.records",
     "generate_logs": "evalsys.analysis.records",
-    "build_report": "evalsys.report.build",
+    "build_report": "evalsys.report.compute",
     "ParameterError": "evalsys.errors",
+    "HistoryStore": "evalsys.history.store",
+    "append_period": "evalsys.history.store",
+    "Panel": "evalsys.history.panel",
+    "parse_period": "evalsys.history.periods",
+    "rule_version": "evalsys.history.versions",
+    "rescore": "evalsys.history.versions",
+    "load_rules": "evalsys.history.rules",
+    "evaluate_alerts": "evalsys.history.alerts",
+    "store_alerts": "evalsys.history.monitor",
+    "changes": "evalsys.history.trends",
+    "movers": "evalsys.history.trends",
+    "transitions": "evalsys.history.trends",
+    "entity_trend": "evalsys.history.trends",
+    "cohorts": "evalsys.history.trends",
+    "tier_track": "evalsys.history.checks",
 }
 
 __all__ = [
@@ -81,9 +96,11 @@ __all__ = [
     "EvalsysError",
     "FuzzyAHPResult",
     "GroupResult",
+    "HistoryStore",
     "IndicatorData",
     "MatrixError",
     "ObjectiveResult",
+    "Panel",
     "ParameterError",
     "RITableError",
     "ScoreResult",
@@ -95,12 +112,17 @@ __all__ = [
     "ValidityWarning",
     "__version__",
     "ahp_priorities",
+    "append_period",
     "build_report",
+    "changes",
     "check_standards",
+    "cohorts",
     "combine_weights",
     "compile_tree",
     "diagnose",
     "dump_tree",
+    "entity_trend",
+    "evaluate_alerts",
     "fce",
     "fce_level",
     "flip_points",
@@ -114,19 +136,27 @@ __all__ = [
     "incomplete_priorities",
     "indicator_data",
     "koczkodaj",
+    "load_rules",
     "load_standards",
     "load_tree",
     "log_indicators",
     "method_agreement",
     "monte_carlo",
+    "movers",
     "objective_weights",
+    "parse_period",
     "peer_percentiles",
     "perturb_one_at_a_time",
     "read_logs",
     "read_table",
+    "rescore",
     "ri_simulate",
+    "rule_version",
     "score_entities",
+    "store_alerts",
     "suggest_repair",
+    "tier_track",
+    "transitions",
     "tree_weights",
     "write_table",
 ]
@@ -153,17 +183,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalsys.analysis.records import (
         read_logs as read_logs,
     )
-    from evalsys.analysis.sensitivity import (
-        flip_points as flip_points,
-    )
-    from evalsys.analysis.sensitivity import (
+    from evalsys.analysis.sensitivity.agreement import (
         method_agreement as method_agreement,
     )
-    from evalsys.analysis.sensitivity import (
+    from evalsys.analysis.sensitivity.flips import (
+        flip_points as flip_points,
+    )
+    from evalsys.analysis.sensitivity.montecarlo import (
         monte_carlo as monte_carlo,
     )
-    from evalsys.analysis.sensitivity import (
+    from evalsys.analysis.sensitivity.oat import (
         perturb_one_at_a_time as perturb_one_at_a_time,
+    )
+    from evalsys.engines.memory import (
+        score_entities as score_entities,
     )
     from evalsys.errors import (
         ConsistencyWarning as ConsistencyWarning,
@@ -195,6 +228,51 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalsys.errors import (
         ValidityWarning as ValidityWarning,
     )
+    from evalsys.history.alerts import (
+        evaluate_alerts as evaluate_alerts,
+    )
+    from evalsys.history.checks import (
+        tier_track as tier_track,
+    )
+    from evalsys.history.monitor import (
+        store_alerts as store_alerts,
+    )
+    from evalsys.history.panel import (
+        Panel as Panel,
+    )
+    from evalsys.history.periods import (
+        parse_period as parse_period,
+    )
+    from evalsys.history.rules import (
+        load_rules as load_rules,
+    )
+    from evalsys.history.store import (
+        HistoryStore as HistoryStore,
+    )
+    from evalsys.history.store import (
+        append_period as append_period,
+    )
+    from evalsys.history.trends import (
+        changes as changes,
+    )
+    from evalsys.history.trends import (
+        cohorts as cohorts,
+    )
+    from evalsys.history.trends import (
+        entity_trend as entity_trend,
+    )
+    from evalsys.history.trends import (
+        movers as movers,
+    )
+    from evalsys.history.trends import (
+        transitions as transitions,
+    )
+    from evalsys.history.versions import (
+        rescore as rescore,
+    )
+    from evalsys.history.versions import (
+        rule_version as rule_version,
+    )
     from evalsys.model.compiled import (
         CompiledTree as CompiledTree,
     )
@@ -225,14 +303,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalsys.model.tree import (
         TreeSpec as TreeSpec,
     )
-    from evalsys.report.build import (
+    from evalsys.report.compute import (
         build_report as build_report,
-    )
-    from evalsys.scoring.evaluate import (
-        ScoreResult as ScoreResult,
-    )
-    from evalsys.scoring.evaluate import (
-        score_entities as score_entities,
     )
     from evalsys.scoring.fce import (
         fce as fce,
@@ -240,14 +312,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalsys.scoring.fce import (
         fce_level as fce_level,
     )
+    from evalsys.scoring.result import (
+        ScoreResult as ScoreResult,
+    )
     from evalsys.weights.ahp import (
         AHPResult as AHPResult,
     )
     from evalsys.weights.ahp import (
         ahp_priorities as ahp_priorities,
-    )
-    from evalsys.weights.consistency import (
-        diagnose as diagnose,
     )
     from evalsys.weights.consistency import (
         gci as gci,
@@ -261,7 +333,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalsys.weights.consistency import (
         ri_simulate as ri_simulate,
     )
-    from evalsys.weights.consistency import (
+    from evalsys.weights.diagnosis import (
+        diagnose as diagnose,
+    )
+    from evalsys.weights.diagnosis import (
         suggest_repair as suggest_repair,
     )
     from evalsys.weights.fuzzy_ahp import (

@@ -16,11 +16,10 @@ from evalsys.weights.ahp import (
     SAATY_SCALE,
     AHPResult,
     ahp_priorities,
-    lambda_max,
     parse_matrix,
-    principal_eigenpair,
     validate_matrix,
 )
+from evalsys.weights.eigen import lambda_max, principal_eigenpair
 
 METHODS = PRIORITY_METHODS.names()
 

@@ -27,7 +27,6 @@ from evalsys.analysis.benchmark import (
     ComplianceResult,
     StandardsProfile,
     StandardsWarning,
-    _lift_standard,
     check_profile,
     check_standards,
     improvement_targets,
@@ -35,14 +34,15 @@ from evalsys.analysis.benchmark import (
     peer_percentiles,
     standards_from_dict,
 )
+from evalsys.analysis.benchmark.targets import _lift_standard
 from evalsys.errors import DataError, TreeSpecError, UnknownMethodError, ValidityWarning
 from evalsys.model.compiled import CompiledTree
 from evalsys.model.data import IndicatorData
 from evalsys.model.io import shipped_path
 from evalsys.model.sample import generate_sample
 from evalsys.model.tables import read_table, table_from_columns, write_table
-from evalsys.scoring.evaluate import ScoreResult
 from evalsys.scoring.grading import percentiles
+from evalsys.scoring.result import ScoreResult
 
 SAMPLE = shipped_path("samples", "ecommerce_merchants.csv")
 PROFILE = shipped_path("standards", "ecommerce_documents.yaml")

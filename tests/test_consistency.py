@@ -14,20 +14,9 @@ from hypothesis import strategies as st
 
 from evalsys.errors import EvalsysError, MatrixError, RITableError, ShapeError
 from evalsys.weights.ahp import SAATY_SCALE, ahp_priorities
-from evalsys.weights.consistency import (
-    RI_TABLES,
-    Diagnosis,
-    Repair,
-    diagnose,
-    gci,
-    gci_threshold,
-    hierarchical_cr,
-    koczkodaj,
-    random_index,
-    ri_simulate,
-    saaty_threshold,
-    suggest_repair,
-)
+from evalsys.weights.consistency import gci, gci_threshold, hierarchical_cr, koczkodaj, ri_simulate
+from evalsys.weights.diagnosis import Diagnosis, Repair, diagnose, suggest_repair
+from evalsys.weights.ri_tables import RI_TABLES, random_index, saaty_threshold
 
 LEADER = [[1, 4, 3, 7], [1 / 4, 1, 1 / 3, 3], [1 / 3, 3, 1, 5], [1 / 7, 1 / 3, 1 / 5, 1]]
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evalsys import dask as edask
+from evalsys.engines.memory import score_entities
 from evalsys.engines.stream import score_file
 from evalsys.errors import DataError
 from evalsys.model.compiled import compile_tree
@@ -29,7 +30,7 @@ from evalsys.model.data import indicator_data
 from evalsys.model.io import load_tree
 from evalsys.model.sample import generate_sample
 from evalsys.model.tables import read_table, table_from_columns
-from evalsys.scoring.evaluate import SUM_BLOCK, score_entities
+from evalsys.scoring.result import SUM_BLOCK
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::evalsys.errors.ValidityWarning"),

@@ -9,14 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evalsys.engines.memory import score_entities
 from evalsys.errors import DataError
 from evalsys.model.compiled import compile_tree
 from evalsys.model.data import indicator_data
 from evalsys.model.io import load_tree, tree_from_dict
 from evalsys.model.sample import generate_sample
 from evalsys.model.tables import table_from_columns
-from evalsys.scoring.evaluate import METHODS, score_entities
 from evalsys.scoring.fce import OPERATORS
+from evalsys.scoring.result import METHODS
 
 pytestmark = pytest.mark.filterwarnings("ignore::evalsys.errors.ValidityWarning")
 
@@ -41,7 +42,7 @@ def subset(cols: dict[str, Any], idx: Any) -> dict[str, Any]:
 
 def test_hierarchical_weighted_average_equals_flat_with_global_weights() -> None:
     """M(·,+) is linear: B_root = Σ_l W_l R_l with W the global leaf weights."""
-    from evalsys.scoring.evaluate import leaf_plan, memberships, utilities
+    from evalsys.scoring.plan import leaf_plan, memberships, utilities
 
     res = scored()
     d = indicator_data(COMPILED, table(SAMPLE))
@@ -161,7 +162,7 @@ def test_missing_renormalize_reports_coverage_and_rescales_siblings() -> None:
     assert res.coverage[3] == pytest.approx(1 - w)
     assert (np.delete(res.coverage, 3) == 1).all()
     # the entity's logistics B is the renormalised average of the other logistics leaves
-    from evalsys.scoring.evaluate import leaf_plan, memberships, utilities
+    from evalsys.scoring.plan import leaf_plan, memberships, utilities
 
     d = indicator_data(COMPILED, table(SAMPLE))
     plan = leaf_plan(COMPILED)

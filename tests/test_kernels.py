@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalsys.engines.stream import hash_strings, score_file
+from evalsys.engines.ids import hash_strings
+from evalsys.engines.stream import score_file
 from evalsys.errors import ParameterError, ShapeError
 from evalsys.model.compiled import compile_tree
 from evalsys.model.data import indicator_values
@@ -20,8 +21,8 @@ from evalsys.model.io import load_tree
 from evalsys.model.sample import generate_sample
 from evalsys.model.tables import read_table, table_from_columns, write_table
 from evalsys.scoring import kernels, ranking
-from evalsys.scoring.evaluate import BlockScores, make_scorer
 from evalsys.scoring.grading import percentiles, ranks
+from evalsys.scoring.scorer import BlockScores, make_scorer
 
 pytestmark = pytest.mark.filterwarnings("ignore::evalsys.errors.ValidityWarning")
 

@@ -515,9 +515,9 @@ def test_units_follow_the_tree(tree: Any) -> None:
 
 
 def test_entity_data_fills_the_rest_and_scores(tree: Any) -> None:
+    from evalsys.engines.memory import score_entities
     from evalsys.model.compiled import compile_tree
     from evalsys.model.data import indicator_data
-    from evalsys.scoring.evaluate import score_entities
 
     data = read_entities(SAMPLE)
     cols = generate_logs(20, 120, seed=11)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from evalsys.engines.memory import score_entities
 from evalsys.errors import DataError
 from evalsys.model.compiled import compile_tree
 from evalsys.model.data import indicator_data
@@ -24,19 +25,13 @@ from evalsys.model.io import load_tree, shipped_path, tree_from_dict, tree_to_di
 from evalsys.model.sample import generate_sample
 from evalsys.model.tables import table_from_columns
 from evalsys.report import build_report, write_excel, write_html, write_markdown
-from evalsys.report import svg as S
+from evalsys.report import charts as S
 from evalsys.report.browser import find_chromium, headless_command, svg_to_png
-from evalsys.report.build import (
-    Report,
-    compliance_rows,
-    format_cell,
-    render_html,
-    render_markdown,
-    sensitivity_series,
-    write_charts,
-    write_report,
-)
-from evalsys.scoring.evaluate import score_entities
+from evalsys.report.data import Report, format_cell
+from evalsys.report.html import render_html
+from evalsys.report.inputs import compliance_rows, sensitivity_series
+from evalsys.report.markdown import render_markdown, write_charts
+from evalsys.report.write import write_report
 
 SAMPLE = shipped_path("samples", "ecommerce_merchants.csv")
 HOSTILE = "<script>alert(1)</script>"
@@ -398,7 +393,7 @@ def test_real_benchmark_and_sensitivity_results(scored: tuple[Any, Any]) -> None
     """The report takes evalsys.analysis.benchmark and evalsys.analysis.sensitivity results as they
     are."""
     from evalsys.analysis.benchmark import check_standards, load_standards
-    from evalsys.analysis.sensitivity import perturb_one_at_a_time
+    from evalsys.analysis.sensitivity.oat import perturb_one_at_a_time
     from evalsys.model.tables import read_table
 
     compiled, res = scored

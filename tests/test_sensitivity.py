@@ -15,27 +15,29 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import kendalltau, spearmanr
 
-from evalsys.analysis.sensitivity import (
+from evalsys.analysis.sensitivity.agreement import method_agreement
+from evalsys.analysis.sensitivity.core import (
     _evaluate,
-    _from_scale_index,
-    _judged_nodes,
     _perturbable,
     _prepare,
-    _sample_judgments,
-    _scale_index,
-    flip_points,
-    method_agreement,
-    monte_carlo,
-    perturb_one_at_a_time,
     with_local_weights,
 )
+from evalsys.analysis.sensitivity.flips import flip_points
+from evalsys.analysis.sensitivity.montecarlo import (
+    _from_scale_index,
+    _judged_nodes,
+    _sample_judgments,
+    _scale_index,
+    monte_carlo,
+)
+from evalsys.analysis.sensitivity.oat import perturb_one_at_a_time
+from evalsys.engines.memory import score_entities
 from evalsys.errors import DataError, EvalsysError, UnknownMethodError, ValidityWarning
 from evalsys.model.compiled import compile_tree
 from evalsys.model.data import indicator_data
 from evalsys.model.io import load_tree
 from evalsys.model.sample import generate_sample
 from evalsys.model.tables import read_table, table_from_columns
-from evalsys.scoring.evaluate import score_entities
 from evalsys.scoring.grading import ranks
 
 pytestmark = pytest.mark.filterwarnings("ignore::evalsys.errors.ValidityWarning")

@@ -8,14 +8,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evalsys.engines.stream import hash_strings, score_file
+from evalsys.engines.ids import hash_strings
+from evalsys.engines.memory import score_entities
+from evalsys.engines.stream import score_file
 from evalsys.errors import DataError
 from evalsys.model.compiled import compile_tree
 from evalsys.model.data import indicator_data
 from evalsys.model.io import load_tree, tree_from_dict
 from evalsys.model.sample import generate_sample
 from evalsys.model.tables import read_table, table_from_columns, write_table
-from evalsys.scoring.evaluate import SUM_BLOCK, score_entities
+from evalsys.scoring.result import SUM_BLOCK
 
 pytestmark = pytest.mark.filterwarnings("ignore::evalsys.errors.ValidityWarning")
 

@@ -13,53 +13,44 @@ from typing import Annotated, Any
 
 import typer
 
-__all__ = ["benchmark_cmd", "gaps_cmd", "peers_cmd"]
+from evalsys.cli._common import (
+    DataArg,
+    IdOpt,
+    JsonOpt,
+    MissingOpt,
+    TreeArg,
+    _check_missing,
+    _console,
+    _emit_json,
+    _entity_data,
+    _pct,
+    _refuse_overwrite,
+    _table,
+    _write_columns,
+)
 
-_JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-_TreeArg = Annotated[
-    str, typer.Argument(help="Tree file (YAML/JSON) or the name of a shipped tree.")
-]
-_DataArg = Annotated[Path, typer.Argument(help="Entity data: CSV, Parquet, JSON or XLSX.")]
-_MissingOpt = Annotated[str, typer.Option(help="reject, skip or renormalize.")]
-_IdOpt = Annotated[str, typer.Option(help="Entity id column.")]
+__all__ = ["benchmark_cmd", "gaps_cmd", "peers_cmd"]
 
 
 def _fmt(x: float, digits: int = 4) -> str:
     return "—" if not math.isfinite(x) else f"{x:.{digits}g}"
 
 
-def _pct(x: float) -> str:
-    return "—" if not math.isfinite(x) else f"{x:.1%}"
-
-
 def _load(
     tree: str, data: Path, missing: str, id_column: str, passthrough: tuple[str, ...]
 ) -> tuple[Any, Any]:
-    from evalsys.errors import DataError
     from evalsys.model.compiled import compile_tree
-    from evalsys.model.data import indicator_data
     from evalsys.model.io import load_tree
-    from evalsys.model.tables import read_table
 
-    if missing not in ("reject", "skip", "renormalize"):
-        raise DataError(
-            f"unknown missing-value policy '{missing}'; valid: reject, skip, renormalize"
-        )
+    _check_missing(missing)
     compiled = compile_tree(load_tree(tree))
-    table = read_table(data)
-    d = indicator_data(
-        compiled,
-        table,
-        id_column=id_column,
-        missing=missing,  # type: ignore[arg-type]
-        passthrough=passthrough,
-    )
+    d = _entity_data(compiled, data, missing=missing, id_column=id_column, passthrough=passthrough)
     return compiled, d
 
 
 def _fce(compiled: Any, d: Any) -> Any:
+    from evalsys.engines.memory import score_entities
     from evalsys.errors import ValidityWarning
-    from evalsys.scoring.evaluate import score_entities
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ValidityWarning)  # not the subject of these commands
@@ -67,8 +58,8 @@ def _fce(compiled: Any, d: Any) -> Any:
 
 
 def benchmark_cmd(
-    tree: _TreeArg,
-    data: _DataArg,
+    tree: TreeArg,
+    data: DataArg,
     standard: Annotated[
         str,
         typer.Option(
@@ -88,19 +79,17 @@ def benchmark_cmd(
     strict: Annotated[
         bool, typer.Option("--strict", help="An empty segment is an error, not a warning.")
     ] = False,
-    missing: _MissingOpt = "reject",
-    id_column: _IdOpt = "entity_id",
-    as_json: _JsonOpt = False,
+    missing: MissingOpt = "reject",
+    id_column: IdOpt = "entity_id",
+    as_json: JsonOpt = False,
 ) -> None:
     """Check entities against industry standards: pass/fail, gaps, severity, compliance."""
     import numpy as np
 
     from evalsys.analysis.benchmark import StandardsWarning, check_standards, load_standards
-    from evalsys.cli import _console, _emit_json
     from evalsys.model.io import load_tree
 
-    if output is not None and output.exists() and output.resolve() == data.resolve():
-        raise typer.BadParameter("output would overwrite the input data", param_hint="-o")
+    _refuse_overwrite(output, data)
     spec = load_tree(tree)
     profile = load_standards(standard, spec)
     cols = tuple(dict.fromkeys(("segment", "tier", "region", by, *profile.selector_columns())))
@@ -110,9 +99,7 @@ def benchmark_cmd(
         res = check_standards(compiled, d, profile, empty_segment="error" if strict else "warn")
     notes = [str(w.message) for w in caught if issubclass(w.category, StandardsWarning)]
     if output is not None:
-        from evalsys.model.tables import table_from_columns, write_table
-
-        write_table(table_from_columns(res.to_columns()), output, inputs=(data,))
+        _write_columns(res.to_columns(), output, data)
     summ = res.summary(top=top, by=by)
     if as_json:
         summ["warnings"] = notes
@@ -151,7 +138,7 @@ def benchmark_cmd(
             escape(std),
             str(int(res.n_assessed[i])),
             _pct(float(res.compliance[i])),
-            "—" if not math.isfinite(worst[i]) else f"{worst[i]:.4g}",
+            _fmt(worst[i]),
             "/".join(str(int(c)) for c in counts[i, 1:]),
         )
     con.print(t)
@@ -166,10 +153,7 @@ def benchmark_cmd(
     )
     if "segments" in summ:
         seg = res.compliance_by(by)
-        st = Table(title=f"Compliance by {escape(by)}")
-        st.add_column(escape(by))
-        st.add_column("entities", justify="right")
-        st.add_column("meeting every standard", justify="right")
+        st = _table(f"Compliance by {escape(by)}", escape(by), "entities", "meeting every standard")
         for s_, lab in enumerate(seg.labels):
             st.add_row(
                 escape(lab or "(missing)"), str(int(seg.size[s_])), _pct(seg.fully_compliant[s_])
@@ -199,8 +183,8 @@ def benchmark_cmd(
 
 
 def gaps_cmd(
-    tree: _TreeArg,
-    data: _DataArg,
+    tree: TreeArg,
+    data: DataArg,
     entity: Annotated[
         str | None, typer.Option("--entity", help="Show the targets of this entity id.")
     ] = None,
@@ -209,23 +193,19 @@ def gaps_cmd(
         Path | None,
         typer.Option("-o", "--output", help="Write every entity's targets (format by extension)."),
     ] = None,
-    missing: _MissingOpt = "reject",
-    id_column: _IdOpt = "entity_id",
-    as_json: _JsonOpt = False,
+    missing: MissingOpt = "reject",
+    id_column: IdOpt = "entity_id",
+    as_json: JsonOpt = False,
 ) -> None:
     """Improvement targets: indicators raising a score most; smallest change to a better grade."""
     from evalsys.analysis.benchmark import improvement_targets
-    from evalsys.cli import _console, _emit_json
 
-    if output is not None and output.exists() and output.resolve() == data.resolve():
-        raise typer.BadParameter("output would overwrite the input data", param_hint="-o")
+    _refuse_overwrite(output, data)
     compiled, d = _load(tree, data, missing, id_column, ("segment", "tier"))
     res = _fce(compiled, d)
     tg = improvement_targets(res, compiled, d, k=k)
     if output is not None:
-        from evalsys.model.tables import table_from_columns, write_table
-
-        write_table(table_from_columns(tg.to_columns()), output, inputs=(data,))
+        _write_columns(tg.to_columns(), output, data)
     from rich.markup import escape
     from rich.table import Table
 
@@ -295,9 +275,15 @@ def gaps_cmd(
         f"grade, {summ['entities_with_single_indicator_lift']} of them can reach a better "
         "grade by improving one indicator"
     )
-    t = Table(title=f"Indicators among each entity's top {k} targets")
-    for c in ("indicator", f"in top {k}", "top 1", "mean gain", "can lift grade", "cheapest lift"):
-        t.add_column(c, justify="left" if c == "indicator" else "right")
+    t = _table(
+        f"Indicators among each entity's top {k} targets",
+        "indicator",
+        f"in top {k}",
+        "top 1",
+        "mean gain",
+        "can lift grade",
+        "cheapest lift",
+    )
     for row in summ["indicators"]:
         if row["in_top_k"] == 0 and row["can_lift_grade"] == 0:
             continue
@@ -315,8 +301,8 @@ def gaps_cmd(
 
 
 def peers_cmd(
-    tree: _TreeArg,
-    data: _DataArg,
+    tree: TreeArg,
+    data: DataArg,
     by: Annotated[
         str, typer.Option(help="Segment column; 'none' compares every entity with all.")
     ] = "segment",
@@ -331,29 +317,26 @@ def peers_cmd(
         Path | None,
         typer.Option("--profile-output", help="Write the top-group profile per segment."),
     ] = None,
-    missing: _MissingOpt = "reject",
-    id_column: _IdOpt = "entity_id",
-    as_json: _JsonOpt = False,
+    missing: MissingOpt = "reject",
+    id_column: IdOpt = "entity_id",
+    as_json: JsonOpt = False,
 ) -> None:
     """Peer benchmarking: percentiles within segments and each segment's top-decile profile."""
     import numpy as np
 
     from evalsys.analysis.benchmark import peer_percentiles
-    from evalsys.cli import _console, _emit_json
-    from evalsys.model.tables import table_from_columns, write_table
 
     for out in (output, profile_output):
-        if out is not None and out.exists() and out.resolve() == data.resolve():
-            raise typer.BadParameter("output would overwrite the input data", param_hint="-o")
+        _refuse_overwrite(out, data)
     seg = None if by.lower() == "none" else by
     cols = tuple(dict.fromkeys(("segment", "tier", *((seg,) if seg else ()))))
     compiled, d = _load(tree, data, missing, id_column, cols)
     res = _fce(compiled, d)
     pb = peer_percentiles(res, compiled, d, by=seg, top_share=top_share)
     if output is not None:
-        write_table(table_from_columns(pb.to_columns()), output, inputs=(data,))
+        _write_columns(pb.to_columns(), output, data)
     if profile_output is not None:
-        write_table(table_from_columns(pb.profile_columns()), profile_output, inputs=(data,))
+        _write_columns(pb.profile_columns(), profile_output, data)
 
     def num(x: float) -> float | None:
         return float(x) if math.isfinite(x) else None

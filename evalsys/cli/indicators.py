@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-__all__ = ["indicators_cmd", "sample_logs_cmd"]
+from evalsys.cli._common import JsonOpt, _emit_json
 
-_JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+__all__ = ["indicators_cmd", "sample_logs_cmd"]
 
 
 def indicators_cmd(
@@ -72,7 +72,7 @@ def indicators_cmd(
             "score with --missing renormalize).",
         ),
     ] = False,
-    as_json: _JsonOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Turn a ticket / order log into the tree's indicator values per entity (and period)."""
     from evalsys.analysis.records import (
@@ -82,7 +82,6 @@ def indicators_cmd(
         read_entities,
         read_logs,
     )
-    from evalsys.cli import _emit_json
     from evalsys.model.tables import write_table
 
     inputs: tuple[Path, ...] = (logs,) + ((entities,) if entities is not None else ())

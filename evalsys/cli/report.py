@@ -13,6 +13,21 @@ from typing import Annotated, Any
 
 import typer
 
+from evalsys.cli._common import (
+    DataArg,
+    IdOpt,
+    JsonOpt,
+    MethodOpt,
+    MissingOpt,
+    OperatorOpt,
+    TreeArg,
+    _check_missing,
+    _emit_json,
+    _entity_data,
+    _refuse_overwrite,
+    _report_suffix,
+)
+
 __all__ = ["SENSITIVITY_DELTAS", "make_report", "report_cmd", "write_demo_report"]
 
 SENSITIVITY_DELTAS = (0.1, 0.2, 0.3, 0.5)
@@ -38,18 +53,14 @@ def make_report(
     ``sensitivity`` adds one-at-a-time perturbations of the dimension weights at
     :data:`SENSITIVITY_DELTAS` (Spearman's ρ with the base ranking).
     """
-    from evalsys.errors import DataError, EvalsysWarning
+    from evalsys.engines.memory import score_entities
+    from evalsys.errors import EvalsysWarning
     from evalsys.model.compiled import compile_tree
-    from evalsys.model.data import indicator_data
     from evalsys.model.io import load_tree
-    from evalsys.model.tables import read_table
-    from evalsys.report.build import build_report, oat_sensitivity
-    from evalsys.scoring.evaluate import score_entities
+    from evalsys.report.compute import build_report
+    from evalsys.report.inputs import oat_sensitivity
 
-    if missing not in ("reject", "skip", "renormalize"):
-        raise DataError(
-            f"unknown missing-value policy '{missing}'; valid: reject, skip, renormalize"
-        )
+    _check_missing(missing)
     spec = load_tree(tree)
     compiled = compile_tree(spec)
     profile = None
@@ -59,14 +70,7 @@ def make_report(
 
         profile = load_standards(standard, spec)
         passthrough = tuple(dict.fromkeys((*passthrough, *profile.selector_columns())))
-    table = read_table(data)
-    d = indicator_data(
-        compiled,
-        table,
-        id_column=id_column,
-        missing=missing,  # type: ignore[arg-type]
-        passthrough=passthrough,
-    )
+    d = _entity_data(compiled, data, missing=missing, id_column=id_column, passthrough=passthrough)
     notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EvalsysWarning)
@@ -78,7 +82,7 @@ def make_report(
             compliance = check_standards(compiled, d, profile)
         sens = None
         if sensitivity and res.n_entities >= 3:
-            from evalsys.analysis.sensitivity import perturb_one_at_a_time
+            from evalsys.analysis.sensitivity.oat import perturb_one_at_a_time
 
             runs = [
                 perturb_one_at_a_time(
@@ -110,10 +114,8 @@ def make_report(
 
 
 def report_cmd(
-    tree: Annotated[
-        str, typer.Argument(help="Tree file (YAML/JSON) or the name of a shipped tree.")
-    ],
-    data: Annotated[Path, typer.Argument(help="Entity data: CSV, Parquet, JSON or XLSX.")],
+    tree: TreeArg,
+    data: DataArg,
     output: Annotated[
         Path,
         typer.Option(
@@ -147,33 +149,22 @@ def report_cmd(
             "--sensitivity/--no-sensitivity", help="Weight-sensitivity plot (default on)."
         ),
     ] = True,
-    method: Annotated[str, typer.Option(help="fce, weighted_sum, topsis or grey.")] = "fce",
-    operator: Annotated[
-        str,
-        typer.Option(
-            help="Fuzzy operator: weighted_average, min_max, product_max, min_bounded_sum."
-        ),
-    ] = "weighted_average",
-    missing: Annotated[str, typer.Option(help="reject, skip or renormalize.")] = "reject",
-    id_column: Annotated[str, typer.Option(help="Entity id column.")] = "entity_id",
+    method: MethodOpt = "fce",
+    operator: OperatorOpt = "weighted_average",
+    missing: MissingOpt = "reject",
+    id_column: IdOpt = "entity_id",
     heatmap_rows: Annotated[
         int, typer.Option(min=2, help="Most entities in the entity × dimension heat map.")
     ] = 30,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write an evaluation report: weights and CR, score and grade distributions, heat maps,
     radar charts, compliance and sensitivity (HTML, Markdown or Excel, by extension)."""
-    from evalsys.report.build import REPORT_FORMATS, write_charts, write_report
+    from evalsys.report.markdown import write_charts
+    from evalsys.report.write import REPORT_FORMATS, write_report
 
-    suffix = output.suffix.lower()
-    if suffix not in REPORT_FORMATS:
-        raise typer.BadParameter(
-            f"unsupported report type '{suffix or '(none)'}'; use "
-            + ", ".join(sorted(REPORT_FORMATS)),
-            param_hint="-o",
-        )
-    if output.exists() and output.resolve() == data.resolve():
-        raise typer.BadParameter("output would overwrite the input data", param_hint="-o")
+    suffix = _report_suffix(output)
+    _refuse_overwrite(output, data)
     if png and charts is None:
         raise typer.BadParameter("--png needs --charts DIR", param_hint="--png")
     rep, notes = make_report(
@@ -191,8 +182,6 @@ def report_cmd(
     path = write_report(rep, output)
     written = write_charts(rep, charts, png=png) if charts is not None else []
     if as_json:
-        from evalsys.cli import _emit_json
-
         _emit_json(
             {
                 "output": str(path),
@@ -223,7 +212,7 @@ def write_demo_report(output: Path | str = "evalsys-demo-report.html") -> Path:
     """The HTML report of the shipped sample merchants on the shipped tree, with the shipped
     document standards and the sensitivity plot (for ``evalsys demo``); returns its path."""
     from evalsys.model.io import shipped_path
-    from evalsys.report.build import write_html
+    from evalsys.report.html import write_html
 
     rep, _ = make_report(
         "ecommerce_service",

@@ -4,26 +4,30 @@
 gives the same output columns and values (bit for bit):
 
 ``memory``
-    read the whole table, :func:`evalsys.scoring.evaluate.score_entities`, write (any format,
+    read the whole table, :func:`evalsys.engines.memory.score_entities`, write (any format,
     every method);
 ``stream``
-    :func:`evalsys.engines.stream.score_file`: Parquet/CSV in and out, bounded memory, FCE only;
+    :func:`evalsys.engines.stream.run_stream`: Parquet/CSV in and out, bounded memory, FCE only;
 ``dask``
-    :func:`evalsys.engines.dask.run`: a LocalCluster (``workers`` processes) or a scheduler
+    :func:`evalsys.engines.dask.run_cluster`: a LocalCluster (``workers`` processes) or a scheduler
     address, Parquet file/dataset folder or CSV in, Parquet/CSV out, FCE only;
 ``auto`` (default)
     ``stream`` for FCE on a Parquet/CSV input of at least :data:`AUTO_STREAM_BYTES` with a
     Parquet/CSV output and no weights computed from data, ``memory`` otherwise.
 
-Module-level imports are limited to the standard library so that ``evalsys --help``
-stays fast.
+The choices are checked once, as one :class:`evalsys.engines.options.ScoreOptions` handed
+to the chosen engine.  Module-level imports are limited to the standard library so that
+``evalsys --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evalsys.engines.options import ScoreOptions
 
 __all__ = ["AUTO_STREAM_BYTES", "ENGINES", "choose_engine", "run_score"]
 
@@ -32,13 +36,12 @@ ENGINES = ("auto", "memory", "stream", "dask")
 #: Inputs at least this large (bytes) are streamed by ``engine="auto"``.
 AUTO_STREAM_BYTES = 64 << 20
 
-_STREAMABLE = (".parquet", ".pq", ".csv")
-
 
 def choose_engine(
     engine: str, data: Path, output: Path, method: str, compiled: Any | None = None
 ) -> str:
     """The engine ``auto`` resolves to (other names are returned as they are)."""
+    from evalsys.engines.arrow_io import STREAM_FORMATS
     from evalsys.errors import DataError
 
     if engine not in ENGINES:
@@ -47,10 +50,10 @@ def choose_engine(
         return engine
     if method != "fce":
         return "memory"
-    if data.suffix.lower() not in _STREAMABLE or output.suffix.lower() not in _STREAMABLE:
+    if data.suffix.lower() not in STREAM_FORMATS or output.suffix.lower() not in STREAM_FORMATS:
         return "memory"
     if compiled is not None:
-        from evalsys.scoring.evaluate import _needs_data
+        from evalsys.scoring.plan import _needs_data
 
         if _needs_data(compiled):
             return "memory"
@@ -61,33 +64,30 @@ def choose_engine(
     return "stream" if size >= AUTO_STREAM_BYTES else "memory"
 
 
-def _memory(
-    tree: str,
-    data: Path,
-    output: Path,
-    *,
-    method: str,
-    operator: str,
-    missing: str,
-    id_column: str,
-    memberships: bool,
-    contributions: bool,
-    normalize_b: bool,
-) -> dict[str, Any]:
+def _memory(tree: str, data: Path, output: Path, options: ScoreOptions) -> dict[str, Any]:
     """Whole-table scoring (the reference the other engines reproduce bit for bit)."""
     import time
     import warnings
 
-    from evalsys.cli import _score, _summary
+    from evalsys.cli.score import _score, _summary
     from evalsys.errors import ValidityWarning
     from evalsys.model.tables import table_from_columns, write_table
 
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ValidityWarning)  # counted in the summary instead
-        compiled, res = _score(tree, data, method, operator, missing, id_column, normalize_b)
+        compiled, res = _score(
+            tree,
+            data,
+            options.method,
+            options.operator,
+            options.missing,
+            options.id_column,
+            options.normalize_b,
+        )
+    columns = res.to_columns(memberships=options.memberships, contributions=options.contributions)
     write_table(
-        table_from_columns(res.to_columns(memberships=memberships, contributions=contributions)),
+        table_from_columns(columns),
         output,
         inputs=(data,),
     )
@@ -131,6 +131,7 @@ def run_score(
     """
     import warnings
 
+    from evalsys.engines.options import ScoreOptions
     from evalsys.errors import ValidityWarning
     from evalsys.model.compiled import compile_tree
     from evalsys.model.io import load_tree
@@ -138,56 +139,34 @@ def run_score(
     src, dst = Path(data), Path(output)
     compiled = compile_tree(load_tree(tree))
     chosen = choose_engine(engine, src, dst, method, compiled)
+    options = ScoreOptions(
+        method=method,
+        operator=operator,
+        missing=missing,
+        id_column=id_column,
+        normalize_b=normalize_b,
+        memberships=memberships,
+        contributions=contributions,
+    )
     if chosen == "memory":
-        return _memory(
-            tree,
-            src,
-            dst,
-            method=method,
-            operator=operator,
-            missing=missing,
-            id_column=id_column,
-            memberships=memberships,
-            contributions=contributions,
-            normalize_b=normalize_b,
-        )
+        return _memory(tree, src, dst, options)
     if chosen == "stream":
-        from evalsys.engines.stream import DEFAULT_CHUNK_ROWS, score_file
+        from evalsys.engines.stream import DEFAULT_CHUNK_ROWS, run_stream
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ValidityWarning)
-            summ = score_file(
+            summ = run_stream(
                 compiled,
                 src,
                 dst,
-                method=method,
-                operator=operator,
-                missing=missing,
-                id_column=id_column,
+                options,
                 chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS,
-                memberships=memberships,
-                contributions=contributions,
-                normalize_b=normalize_b,
                 progress=progress,
             )
         return summ.to_dict()
-    from evalsys.engines.dask import run
+    from evalsys.engines.dask import run_cluster
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ValidityWarning)
-        out = run(
-            compiled,
-            src,
-            dst,
-            scheduler=scheduler,
-            workers=workers,
-            method=method,
-            operator=operator,
-            missing=missing,
-            id_column=id_column,
-            memberships=memberships,
-            contributions=contributions,
-            normalize_b=normalize_b,
-        )
-    spec = compiled.spec
-    return {"tree": spec.id, "method": method, "operator": operator, **out}
+        out = run_cluster(compiled, src, dst, options, scheduler=scheduler, workers=workers)
+    return {"tree": compiled.spec.id, "method": options.method, "operator": options.operator, **out}

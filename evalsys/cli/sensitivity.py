@@ -13,6 +13,23 @@ from typing import Annotated, Any
 
 import typer
 
+from evalsys.cli._common import (
+    DataArg,
+    IdOpt,
+    JsonOpt,
+    MethodOpt,
+    MissingOpt,
+    TreeArg,
+    _check_missing,
+    _console,
+    _emit_json,
+    _entity_data,
+    _pct,
+    _refuse_overwrite,
+    _table,
+    _write_columns,
+)
+
 __all__ = ["sensitivity_cmd"]
 
 _MODES = ("oat", "weights", "judgments")
@@ -20,10 +37,6 @@ _MODES = ("oat", "weights", "judgments")
 
 def _f(x: float | None, digits: int = 4) -> str:
     return "—" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None or not math.isfinite(x) else f"{x:.1%}"
 
 
 def _levels(text: str | None) -> tuple[int, ...] | None:
@@ -38,10 +51,8 @@ def _levels(text: str | None) -> tuple[int, ...] | None:
 
 
 def sensitivity_cmd(
-    tree: Annotated[
-        str, typer.Argument(help="Tree file (YAML/JSON) or the name of a shipped tree.")
-    ],
-    data: Annotated[Path, typer.Argument(help="Entity data: CSV, Parquet, JSON or XLSX.")],
+    tree: TreeArg,
+    data: DataArg,
     mode: Annotated[
         str,
         typer.Option(
@@ -67,7 +78,7 @@ def sensitivity_cmd(
             "dimensions; Monte Carlo every level)."
         ),
     ] = None,
-    method: Annotated[str, typer.Option(help="fce, weighted_sum, topsis or grey.")] = "fce",
+    method: MethodOpt = "fce",
     operator: Annotated[str, typer.Option(help="Fuzzy operator for fce.")] = "weighted_average",
     keep_inconsistent: Annotated[
         bool,
@@ -79,39 +90,30 @@ def sensitivity_cmd(
     agreement: Annotated[
         bool, typer.Option("--agreement", help="Also compare the aggregation methods' ranks.")
     ] = False,
-    missing: Annotated[str, typer.Option(help="reject, skip or renormalize.")] = "reject",
-    id_column: Annotated[str, typer.Option(help="Entity id column.")] = "entity_id",
+    missing: MissingOpt = "reject",
+    id_column: IdOpt = "entity_id",
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="Write per-entity stability here (by extension)."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """How stable are ranks and grades when the weights or judgments change?"""
-    from evalsys.analysis.sensitivity import (
-        flip_points,
-        method_agreement,
-        monte_carlo,
-        perturb_one_at_a_time,
-    )
-    from evalsys.cli import _console, _emit_json
-    from evalsys.errors import DataError, UnknownMethodError, ValidityWarning
+    from evalsys.analysis.sensitivity.agreement import method_agreement
+    from evalsys.analysis.sensitivity.flips import flip_points
+    from evalsys.analysis.sensitivity.montecarlo import monte_carlo
+    from evalsys.analysis.sensitivity.oat import perturb_one_at_a_time
+    from evalsys.errors import UnknownMethodError, ValidityWarning
     from evalsys.model.compiled import compile_tree
-    from evalsys.model.data import indicator_data
     from evalsys.model.io import load_tree
-    from evalsys.model.tables import read_table, table_from_columns, write_table
 
     if mode not in _MODES:
         raise UnknownMethodError(f"unknown mode '{mode}'; valid names: {', '.join(_MODES)}")
-    if missing not in ("reject", "skip", "renormalize"):
-        raise DataError(
-            f"unknown missing-value policy '{missing}'; valid: reject, skip, renormalize"
-        )
-    if output is not None and output.exists() and output.resolve() == data.resolve():
-        raise typer.BadParameter("output would overwrite the input data", param_hint="-o")
+    _check_missing(missing)
+    _refuse_overwrite(output, data)
     lv = _levels(levels)
     compiled = compile_tree(load_tree(tree))
-    d = indicator_data(compiled, read_table(data), id_column=id_column, missing=missing)  # type: ignore[arg-type]
+    d = _entity_data(compiled, data, missing=missing, id_column=id_column)
     spec = compiled.spec
     grade_ids = [g.id for g in spec.grades]
     with warnings.catch_warnings():
@@ -158,7 +160,7 @@ def sensitivity_cmd(
             for q, nid in enumerate(flips.nodes):
                 cols[f"grade_flip_up.{nid}"] = flips.grade_t_up[:, q]
                 cols[f"grade_flip_down.{nid}"] = flips.grade_t_down[:, q]
-        write_table(table_from_columns(cols), output, inputs=(data,))
+        _write_columns(cols, output, data)
         summary["output"] = str(output)
     if as_json:
         _emit_json(summary)
@@ -263,9 +265,14 @@ def sensitivity_cmd(
             + ("" if res.linear else " (re-evaluated per sample)")
         )
         con.print("perturbed nodes: " + escape(", ".join(res.perturbed_nodes)))
-        t = Table(title="Agreement of each sample with the base ranking")
-        for col in ("measure", "mean", "5 %", "median", "95 %"):
-            t.add_column(col, justify="left" if col == "measure" else "right")
+        t = _table(
+            "Agreement of each sample with the base ranking",
+            "measure",
+            "mean",
+            "5 %",
+            "median",
+            "95 %",
+        )
         rows = [
             ("Spearman ρ", summary["spearman"]),
             (f"Kendall τ_b ({res.kendall_entities} entities)", summary["kendall"]),
@@ -320,10 +327,11 @@ def sensitivity_cmd(
         }
         names = [short.get(m, m) for m in agree.methods]
         for title, mat in (("Spearman ρ", agree.spearman), ("Kendall τ_b", agree.kendall)):
-            at = Table(title=f"Method agreement: {title} ({d.n_entities} entities)")
-            at.add_column("")
-            for nm in names:
-                at.add_column(escape(nm), justify="right")
+            at = _table(
+                f"Method agreement: {title} ({d.n_entities} entities)",
+                "",
+                *(escape(nm) for nm in names),
+            )
             for i, nm in enumerate(names):
                 at.add_row(escape(nm), *(f"{mat[i, j]:.3f}" for j in range(len(names))))
             con.print(at)

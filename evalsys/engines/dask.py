@@ -1,23 +1,27 @@
 """Scoring on a Dask cluster: the same per-entity kernels, partition by partition.
 
+It owns :func:`score` / :func:`score_frame` (a Dask DataFrame in, a lazy scored frame out),
+:func:`run` / :func:`run_cluster` (files in and out on a cluster), :func:`client` and
+:class:`DaskScoring`; ``score_frame`` and ``run_cluster`` take the choices as one
+:class:`~evalsys.engines.options.ScoreOptions`.
+
 Optional: ``pip install evalsys[dask]`` (dask[dataframe], distributed, pandas).
 
 :func:`score` maps every partition of a Dask DataFrame through the data boundary
 (:func:`evalsys.model.data.indicator_values`, global row numbers) and the
-:class:`evalsys.scoring.evaluate.Scorer` that :func:`evalsys.scoring.evaluate.score_entities` uses,
-with the
-weights derived once on the driver.  Per-entity results are therefore bit-identical to the
+:class:`evalsys.scoring.scorer.Scorer` that :func:`evalsys.engines.memory.score_entities` uses,
+with the weights derived once on the driver.  Per-entity results are therefore bit-identical to the
 single-process engines.  The quantities that compare entities are exact too:
 
 * **ranks and percentiles** — the score column (8 bytes per entity) is collected on the
-  driver, ranked with one sort (:func:`evalsys.scoring.evaluate.rank_and_percentile`) and the ranks
+  driver, ranked with one sort (:func:`evalsys.scoring.result.rank_and_percentile`) and the ranks
   are handed back to the partitions: driver memory ≈ 24 bytes per entity (240 MB for 10
   million);
 * **duplicate entity ids** — every partition hashes its ids (8 bytes per entity, collected
   and sorted on the driver; a collision is confirmed on the strings);
 * **rates given as fractions** — per-partition column maxima, reduced on the driver;
 * **contributions** — the per-leaf means are summed in blocks of the global row sequence
-  (:class:`evalsys.scoring.evaluate.ColumnSums`): partitions return the sums of their whole blocks
+  (:class:`evalsys.scoring.result.ColumnSums`): partitions return the sums of their whole blocks
   and the rows of the blocks they share with a neighbour, which the driver completes.
 
 As for :mod:`evalsys.engines.stream`, methods other than FCE and objective weights need statistics
@@ -42,9 +46,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from evalsys.engines.arrow_io import STREAM_FORMATS, table_writer
+from evalsys.engines.blocks import check_block, run_scorer, score_block
+from evalsys.engines.columns import (
+    ContributionPlan,
+    block_columns,
+    check_fractions,
+    final_columns,
+    lead_columns,
+    present_leaf_scores,
+)
+from evalsys.engines.ids import check_unique_ids, hash_strings, id_strings
+from evalsys.engines.options import ScoreOptions, load_compiled
 from evalsys.errors import DataError
 
-__all__ = ["DaskScoring", "run", "score"]
+__all__ = ["DaskScoring", "client", "run", "run_cluster", "score", "score_frame"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -71,11 +87,7 @@ class _Job:
     """Everything a partition needs (pickled to the workers once per task)."""
 
     scorer: Any
-    missing: str
-    id_column: str
-    passthrough: tuple[str, ...]
-    memberships: bool
-    contributions: bool
+    options: ScoreOptions
     offsets: tuple[int, ...]  # first global row of each partition
 
 
@@ -83,68 +95,31 @@ def _partition_arrays(job: _Job, pdf: Any, number: int) -> dict[str, Any]:
     """Check and score one pandas partition; return its output columns and statistics."""
     import pyarrow as pa
 
-    from evalsys.engines.stream import _grade_strings, _id_strings, hash_strings
-    from evalsys.model.data import indicator_values
-
-    scorer = job.scorer
+    scorer, opts = job.scorer, job.options
     compiled = scorer.compiled
-    spec = compiled.spec
-    leaves = spec.leaves()
     offset = job.offsets[number]
     table = pa.Table.from_pandas(pdf, preserve_index=False)
-    cv = indicator_values(
-        compiled,
-        table,
-        missing=job.missing,  # type: ignore[arg-type]
-        row_offset=offset,
-        fraction_check=False,
-    )
+    cv = check_block(compiled, table, opts, offset)
     n = table.num_rows
     names = table.column_names
-    keep = cv.keep
-    rows = np.arange(offset + 1, offset + n + 1, dtype=np.int64)[keep]
-    cols: dict[str, Any] = {}
+    rows = np.arange(offset + 1, offset + n + 1, dtype=np.int64)[cv.keep]
     hashes = np.zeros(0, dtype=np.uint64)
     # text columns stay Arrow arrays (pandas' ArrowDtype in the frame): no Python string
     # objects to build, pickle to the driver and convert back to Arrow there
-    kept = None if keep.all() else pa.array(keep)
-    if job.id_column in names:
-        ids = _id_strings(table.column(job.id_column))
+    ids = None
+    if opts.id_column in names:
+        ids = id_strings(table.column(opts.id_column))
         hashes = hash_strings(ids, compiled=scorer.kernel == "numba")
-        cols["entity_id"] = ids if kept is None else ids.filter(kept)
-    else:
-        cols["entity_id"] = pa.array(rows.astype(str), type=pa.string())
-    cols["row"] = rows
-    for c in job.passthrough:
-        if c in names and c != job.id_column:
-            col = table.column(c).combine_chunks()
-            cols[c] = col if kept is None else col.filter(kept)
-    blk = scorer.block(
-        cv.values,
-        cv.votes,
-        cv.present,
-        leaf_scores=job.contributions,
-        vectors=job.memberships,
+    extra = [c for c in opts.passthrough if c in names and c != opts.id_column]
+    cols = lead_columns(table, ids, rows, cv.keep, extra)
+    blk = score_block(scorer, cv, opts)
+    body = block_columns(
+        compiled, blk, present_leaf_scores(blk, cv.present), memberships=opts.memberships
     )
-    grade_ids = tuple(g.id for g in spec.grades)
-    grade_names = tuple(g.name for g in spec.grades)
-    cols["score"] = blk.score
-    cols["grade"], cols["grade_name"] = (
-        a.dictionary_decode() for a in _grade_strings(blk.grade, grade_ids, grade_names)
-    )
-    cols["validity"] = blk.validity
-    cols["coverage"] = blk.coverage
-    dims = compiled.dimensions
-    dim_ids = [compiled.node_ids[i] for i in dims]
-    for d, did in enumerate(dim_ids):
-        cols[f"dim.{did}"] = np.ascontiguousarray(blk.dimension_score[:, d])
-    if job.memberships and blk.B is not None and blk.dimension_B is not None:
-        for g, gid in enumerate(grade_ids):
-            cols[f"B.{gid}"] = np.ascontiguousarray(blk.B[:, g])
-        for d, did in enumerate(dim_ids):
-            for g, gid in enumerate(grade_ids):
-                cols[f"B.{did}.{gid}"] = np.ascontiguousarray(blk.dimension_B[:, d, g])
-    G = len(spec.grades)
+    for name in ("grade", "grade_name"):
+        body[name] = body[name].dictionary_decode()
+    cols.update(body)
+    G = compiled.n_grades
     stats: dict[str, Any] = {
         "grades": np.bincount(np.where(blk.grade >= 0, blk.grade, G), minlength=G + 1),
         "low_validity": int((blk.validity < 0.5).sum()),
@@ -154,17 +129,13 @@ def _partition_arrays(job: _Job, pdf: Any, number: int) -> dict[str, Any]:
         "column_max": cv.column_max,
         "skipped": [(offset + i + 1, reason) for i, reason in cv.skipped],
     }
-    if job.contributions and blk.leaf_score is not None:
-        ls = np.where(cv.present, blk.leaf_score, np.nan)
-        for j in range(len(leaves)):
-            cols[f"leaf.{j}"] = np.ascontiguousarray(ls[:, j])
     return {"cols": cols, "stats": stats}
 
 
 def _leaf_blocks(res: dict[str, Any], kept_offset: int, n_leaves: int) -> dict[str, Any]:
     """Split a partition's leaf scores on the global :data:`SUM_BLOCK` grid: the rows
     before its first boundary, the sums of its whole blocks, the rows after."""
-    from evalsys.scoring.evaluate import SUM_BLOCK, ColumnSums
+    from evalsys.scoring.result import SUM_BLOCK, ColumnSums
 
     cols = res["cols"]
     ls = np.column_stack([cols[f"leaf.{j}"] for j in range(n_leaves)]) if n_leaves else None
@@ -248,36 +219,34 @@ def score(
         Method other than FCE, objective weights without ``weights``, or data errors
         (global row numbers; the first offending partition in row order).
     """
-    dask = _require_dask()
-    from evalsys.engines.stream import _load_compiled
-    from evalsys.scoring.evaluate import (
-        ColumnSums,
-        contributions_from,
-        make_scorer,
-        rank_and_percentile,
+    options = ScoreOptions(
+        method=method,
+        operator=operator,
+        missing=missing,
+        id_column=id_column,
+        normalize_b=normalize_b,
+        memberships=memberships,
+        contributions=contributions,
+        passthrough=passthrough,
     )
+    return score_frame(ddf, tree, options, weights=weights)
 
-    if method != "fce":
-        raise DataError(
-            f"method '{method}' rescales every column by statistics of all entities, so it "
-            "cannot run partition by partition: use the in-memory engine, or fce"
-        )
-    compiled = _load_compiled(tree)
+
+def score_frame(
+    ddf: Any, tree: Any, options: ScoreOptions | None = None, *, weights: Any = None
+) -> DaskScoring:
+    """:func:`score` with the choices of ``options`` (default :class:`ScoreOptions`)."""
+    dask = _require_dask()
+    from evalsys.scoring.result import ColumnSums, rank_and_percentile
+
+    opts = options if options is not None else ScoreOptions()
+    opts.require_fce("cannot run partition by partition: use the in-memory engine, or fce")
+    compiled = load_compiled(tree)
     lengths = [int(x) for x in ddf.map_partitions(len).compute()]
     # one thread per task: the workers' threads and processes are the parallelism
-    scorer = make_scorer(
-        compiled, weights, operator=operator, normalize_b=normalize_b, rows=sum(lengths), threads=1
-    )
+    scorer = run_scorer(compiled, weights, opts, rows=sum(lengths), threads=1)
     offsets = tuple(int(x) for x in np.concatenate([[0], np.cumsum(lengths)[:-1]]))
-    job = _Job(
-        scorer,
-        missing,
-        id_column,
-        tuple(passthrough),
-        memberships,
-        contributions,
-        offsets,
-    )
+    job = _Job(scorer, opts, offsets)
     parts = [dask.delayed(_partition_arrays)(job, p, i) for i, p in enumerate(ddf.to_delayed())]
     results = dask.persist(*parts)
     gathered = dask.compute(
@@ -290,15 +259,15 @@ def score(
     leaves = spec.leaves()
     if rows_read == 0:
         raise DataError("the table has no rows")
-    _check_whole(stats, leaves, ddf, id_column)
+    _check_whole(stats, leaves, ddf, opts.id_column)
     score_all = np.concatenate([np.asarray(s, dtype=np.float64) for s in scores_parts])
     if score_all.size == 0:
         raise DataError("every entity has a missing value; nothing left to score")
     rank, pct = rank_and_percentile(score_all)
     kept = [int(s["kept"]) for s in stats]
     starts = np.concatenate([[0], np.cumsum(kept)[:-1]]).astype(int)
-    leaf_mean = None
-    if contributions:
+    plan = None
+    if opts.contributions:
         pieces = dask.compute(
             *[
                 dask.delayed(_leaf_blocks)(r, int(s), len(leaves))
@@ -311,34 +280,17 @@ def score(
             for total, count in piece["blocks"]:
                 acc.add_block(total, count)
             acc.add(piece["tail"])
-        leaf_mean = acc.mean()
-    leaf_w = scorer.leaf_weights
-    from evalsys.scoring.evaluate import _top_dimension, dimension_sums
-
-    top = _top_dimension(compiled)[compiled.leaf_nodes]
-    dim_ids = [compiled.node_ids[i] for i in compiled.dimensions]
-
+        plan = ContributionPlan.of(compiled, acc.mean(), scorer.leaf_weights)
     pd = _module("pandas")
 
     def finish(res: dict[str, Any], r: Any, p: Any) -> Any:
-        cols = dict(res["cols"])
-        out: dict[str, Any] = {}
-        for name, values in cols.items():
-            if name.startswith("leaf."):
-                continue
-            if name == "coverage":
-                out["rank"] = r
-                out["percentile"] = p
-            out[name] = pd.arrays.ArrowExtensionArray(values) if hasattr(values, "type") else values
-        if leaf_mean is not None:
-            ls = np.column_stack([cols[f"leaf.{j}"] for j in range(len(leaves))])
-            contrib = contributions_from(np.nan_to_num(ls), ~np.isnan(ls), leaf_w, leaf_mean)
-            dc = dimension_sums(contrib, top, len(dim_ids))
-            for d, did in enumerate(dim_ids):
-                out[f"contrib.{did}"] = dc[:, d]
-            for j, lid in enumerate(compiled.leaf_ids):
-                out[f"contrib.{lid}"] = np.ascontiguousarray(contrib[:, j])
-        return pd.DataFrame(out)
+        out = final_columns(res["cols"], r, p, plan)
+        return pd.DataFrame(
+            {
+                k: pd.arrays.ArrowExtensionArray(v) if hasattr(v, "type") else v
+                for k, v in out.items()
+            }
+        )
 
     dd = _module("dask.dataframe")
     final = [
@@ -366,30 +318,15 @@ def score(
 
 def _check_whole(stats: Any, leaves: Any, ddf: Any, id_column: str) -> None:
     """Checks that need every row: fractions, duplicate ids."""
-    from evalsys.model.data import fraction_error, looks_like_fractions
-
     col_max = np.full(len(leaves), np.nan)
     for s in stats:
         col_max = np.fmax(col_max, s["column_max"])
-    for j, leaf in enumerate(leaves):
-        x = col_max[j]
-        if looks_like_fractions(leaf) and np.isfinite(x) and x <= 1.0:
-            raise fraction_error(leaf, leaf.data_column)
-    hashes = [s["hashes"] for s in stats if s["hashes"].size]
-    if not hashes:
-        return
-    h = np.sort(np.concatenate(hashes))
-    if not (h[1:] == h[:-1]).any():
-        return
-    ids = np.asarray(ddf[id_column].astype(str).compute().to_numpy(), dtype=str)
-    uniq, counts = np.unique(ids, return_counts=True)
-    if (counts > 1).any():
-        dup = uniq[counts > 1][0]
-        raise DataError(
-            f"entity id '{dup}' appears {counts[counts > 1][0]} times",
-            column=id_column,
-            rows=[int(i) + 1 for i in np.flatnonzero(ids == dup)],
-        )
+    check_fractions(col_max, leaves)
+    check_unique_ids(
+        [s["hashes"] for s in stats if s["hashes"].size],
+        lambda: np.asarray(ddf[id_column].astype(str).compute().to_numpy(), dtype=str),
+        id_column,
+    )
 
 
 def _plain(table: Any) -> Any:
@@ -466,10 +403,43 @@ def run(
     The output (``.parquet`` or ``.csv``) is written partition by partition on the driver
     to a temporary file and renamed into place; an error removes it.
     """
+    options = ScoreOptions(
+        method=method,
+        operator=operator,
+        missing=missing,
+        id_column=id_column,
+        normalize_b=normalize_b,
+        memberships=memberships,
+        contributions=contributions,
+    )
+    return run_cluster(
+        tree,
+        data,
+        output,
+        options,
+        scheduler=scheduler,
+        workers=workers,
+        processes=processes,
+        weights=weights,
+    )
+
+
+def run_cluster(
+    tree: Any,
+    data: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    options: ScoreOptions | None = None,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+    processes: bool = True,
+    weights: Any = None,
+) -> dict[str, Any]:
+    """:func:`run` with the choices of ``options`` (default :class:`ScoreOptions`)."""
     t0 = time.perf_counter()
     src = Path(data)
     dst = Path(output)
-    if dst.suffix.lower() not in (".parquet", ".pq", ".csv"):
+    if dst.suffix.lower() not in STREAM_FORMATS:
         raise DataError(f"the dask engine writes Parquet or CSV, not '{dst.suffix}'", file=str(dst))
     if not src.exists():
         raise DataError("no such file", file=str(src))
@@ -477,18 +447,7 @@ def run(
 
     with client(scheduler, workers, processes) as c:
         ddf = _read(src)
-        res = score(
-            ddf,
-            tree,
-            method=method,
-            operator=operator,
-            missing=missing,
-            id_column=id_column,
-            memberships=memberships,
-            contributions=contributions,
-            weights=weights,
-            normalize_b=normalize_b,
-        )
+        res = score_frame(ddf, tree, options, weights=weights)
         dst.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
         os.close(fd)
@@ -499,14 +458,8 @@ def run(
                 table = _plain(pa.Table.from_pandas(fut.result(), preserve_index=False))
                 fut.release()
                 if writer is None:
-                    if dst.suffix.lower() == ".csv":
-                        from pyarrow import csv
-
-                        writer = csv.CSVWriter(tmp, table.schema)
-                    else:
-                        from evalsys.engines.stream import parquet_writer
-
-                        writer = parquet_writer(tmp, table.schema)
+                    fmt = "csv" if dst.suffix.lower() == ".csv" else "parquet"
+                    writer = table_writer(tmp, table.schema, fmt)
                 writer.write_table(table)
             if writer is not None:
                 writer.close()

@@ -28,13 +28,14 @@ import numpy.typing as npt
 
 from evalsys.errors import DataError
 from evalsys.model.compiled import CompiledTree
-from evalsys.model.tree import ChecklistNode, QuantitativeNode, RatingNode, StandardMembership
+from evalsys.model.nodes import ChecklistNode, QuantitativeNode, RatingNode, StandardMembership
 
 __all__ = [
     "MISSING_POLICIES",
     "CheckedValues",
     "IndicatorData",
     "SkippedEntity",
+    "check_unique",
     "fraction_error",
     "indicator_data",
     "indicator_values",
@@ -183,6 +184,31 @@ def fraction_error(leaf: QuantitativeNode, column: str) -> DataError:
         "value is within [0, 1]: the column looks like fractions; multiply by 100",
         column=column,
     )
+
+
+def check_unique(ids: npt.NDArray[np.str_], id_column: str) -> None:
+    """Raise an error if an entity id occurs more than once.
+
+    Parameters
+    ----------
+    ids
+        (E,) entity ids as strings, in row order.
+    id_column
+        The id column, named in the error.
+
+    Raises
+    ------
+    DataError
+        The first repeated id in sorted order, how often it occurs and its (1-based) rows.
+    """
+    uniq, counts = np.unique(ids, return_counts=True)
+    if (counts > 1).any():
+        dup = uniq[counts > 1][0]
+        raise DataError(
+            f"entity id '{dup}' appears {counts[counts > 1][0]} times",
+            column=id_column,
+            rows=[int(i) + 1 for i in np.flatnonzero(ids == dup)],
+        )
 
 
 def allowed_range(
@@ -459,14 +485,7 @@ def indicator_data(
         )
     else:
         ids = np.arange(1, table.num_rows + 1).astype(str)
-    uniq, counts = np.unique(ids, return_counts=True)
-    if (counts > 1).any():
-        dup = uniq[counts > 1][0]
-        raise DataError(
-            f"entity id '{dup}' appears {counts[counts > 1][0]} times",
-            column=id_column,
-            rows=[int(i) + 1 for i in np.flatnonzero(ids == dup)],
-        )
+    check_unique(ids, id_column)
     checked = indicator_values(compiled, table, missing=missing)
     rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
     skipped = [SkippedEntity(i + 1, str(ids[i]), reason) for i, reason in checked.skipped]

@@ -1,8 +1,10 @@
-"""Reading and writing tree files, and atomic output.
+"""Reading documents (tree files, and the one reader and validator of every YAML/JSON
+document: standards profiles, alert rules), writing tree files, and atomic output.
 
-Tree files are YAML (safe loading only) or JSON with the same schema.  Every problem is
-raised as one :class:`~evalsys.errors.TreeSpecError` naming the file, the line (from the
-YAML marks, which also cover JSON) and the node id.
+Documents are YAML (safe loading only) or JSON with the same schema:
+:func:`read_document` reads one, :func:`validate_document` validates it against its
+pydantic model.  Every problem is raised as one :class:`~evalsys.errors.TreeSpecError`
+naming the file, the line (from the YAML marks, which also cover JSON) and the node id.
 """
 
 from __future__ import annotations
@@ -11,26 +13,31 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from evalsys.errors import EvalsysError, TreeSpecError
 from evalsys.model.tree import TreeSpec, check_tree
 
 __all__ = [
     "MAX_TREE_BYTES",
+    "DocumentEntries",
     "atomic_write",
     "dump_tree",
+    "line_of",
     "load_tree",
+    "read_document",
     "resolve_tree_path",
     "shipped_path",
     "shipped_trees",
     "tree_from_dict",
+    "validate_document",
 ]
 
 MAX_TREE_BYTES = 16 * 1024 * 1024
@@ -38,6 +45,8 @@ MAX_TREE_BYTES = 16 * 1024 * 1024
 (a data table passed as a tree) and would otherwise take minutes to parse."""
 
 _SHIPPED = "indicator_trees"
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def shipped_path(*parts: str) -> Path:
@@ -68,7 +77,7 @@ def resolve_tree_path(tree: str | os.PathLike[str]) -> Path:
 # ----------------------------------------------------------------- line lookup
 
 
-def _line_of(text: str, loc: Sequence[str | int]) -> int | None:
+def line_of(text: str, loc: Sequence[str | int]) -> int | None:
     """1-based line of the YAML/JSON node at pydantic location ``loc`` (best effort)."""
     try:
         node: Any = yaml.compose(text, Loader=_SafeLoader)
@@ -92,15 +101,6 @@ def _line_of(text: str, loc: Sequence[str | int]) -> int | None:
             else:
                 break
     return line
-
-
-def _node_id_at(data: Any, loc: Sequence[str | int]) -> str | None:
-    if isinstance(data, dict) and len(loc) >= 2 and loc[0] == "nodes" and isinstance(loc[1], int):
-        nodes = data.get("nodes")
-        if isinstance(nodes, list) and 0 <= loc[1] < len(nodes) and isinstance(nodes[loc[1]], dict):
-            nid = nodes[loc[1]].get("id")
-            return str(nid) if nid is not None else f"#{loc[1] + 1}"
-    return None
 
 
 def _validation_message(exc: ValidationError) -> tuple[str, tuple[str | int, ...]]:
@@ -202,28 +202,126 @@ def _unique_json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def tree_from_dict(data: Any, *, file: str | None = None, text: str | None = None) -> TreeSpec:
-    """Validate a parsed tree document; errors name ``file``, line (from ``text``) and node."""
+@dataclass(frozen=True, slots=True)
+class DocumentEntries:
+    """Where a document lists its entries (tree nodes, standards, alert rules).
+
+    An error inside entry ``k`` of ``data[key]`` names the entry by its ``id_key`` value
+    (the error's *node*).  With ``numbered`` the message also starts ``entry #k:`` (as for
+    standards); without it an entry lacking ``id_key`` is named ``#k`` (as for tree nodes).
+    """
+
+    key: str
+    id_key: str = "id"
+    numbered: bool = True
+
+
+def _entry_at(
+    data: dict[Any, Any], loc: Sequence[str | int], entries: DocumentEntries | None
+) -> tuple[int | None, str | None]:
+    """Index and name of the entry that pydantic location ``loc`` lies in (best effort)."""
+    if entries is None or len(loc) < 2 or loc[0] != entries.key or not isinstance(loc[1], int):
+        return None, None
+    k = loc[1]
+    items = data.get(entries.key)
+    if isinstance(items, list) and 0 <= k < len(items) and isinstance(items[k], dict):
+        name = items[k].get(entries.id_key)
+        if name is not None:
+            return k, str(name)
+        return k, None if entries.numbered else f"#{k + 1}"
+    return k, None
+
+
+def validate_document(
+    model: type[M],
+    data: Any,
+    *,
+    file: str | None,
+    text: str | None,
+    what: str,
+    entries: DocumentEntries | None = None,
+    check: Callable[[M], None] | None = None,
+    message: Callable[[ValidationError], tuple[str, tuple[str | int, ...]]] | None = None,
+) -> M:
+    """Validate a parsed document (see :func:`read_document`) as ``model``.
+
+    Every problem is one :class:`TreeSpecError` naming ``file``, the line (looked up in
+    ``text``, the document's source) and the entry (node id) it lies in.
+
+    Parameters
+    ----------
+    model
+        The pydantic model of the document.
+    data, file, text
+        The parsed document, its name for messages and its text (``None``: no lines).
+    what
+        The kind of document in the messages: ``"tree"`` gives "a tree file must be a
+        mapping with 'id', 'name' and 'nodes'" (the model's required fields).
+    entries
+        Where the document lists its entries, to name the entry an error is in.
+    check
+        Further checks of the validated document; a :class:`TreeSpecError` it raises
+        with a ``loc`` attribute (a path into the document, see
+        :func:`~evalsys.model.base.located_error`) gets the file and line added.
+    message
+        How a :class:`pydantic.ValidationError` reads: ``(message, location)`` of its first
+        error; the default names the field path without union tags or node indices.
+
+    Returns
+    -------
+    M
+        The validated document.
+
+    Examples
+    --------
+    >>> from pydantic import BaseModel
+    >>> class Rule(BaseModel):
+    ...     id: str
+    ...     limit: float
+    >>> text = "id: r" + chr(10) + "limit: x" + chr(10)
+    >>> validate_document(Rule, {"id": "r", "limit": "x"}, file="r.yaml", text=text, what="rule")
+    Traceback (most recent call last):
+    ...
+    evalsys.errors.TreeSpecError: r.yaml:2: limit: Input should be a valid number, ...
+    """
     if not isinstance(data, dict):
+        keys = [f"'{name}'" for name, f in model.model_fields.items() if f.is_required()]
+        need = " and ".join([", ".join(keys[:-1]), keys[-1]] if len(keys) > 1 else keys)
+        article = "an" if what[:1] in "aeiou" else "a"
         raise TreeSpecError(
-            "a tree file must be a mapping with 'id', 'name' and 'nodes'"
+            f"{article} {what} file must be a mapping"
+            + (f" with {need}" if need else "")
             + (" (the file is empty)" if data is None else f", got {type(data).__name__}"),
             file=file,
             line=1 if data is not None else None,
         )
     try:
-        spec = TreeSpec.model_validate(data)
+        doc = model.model_validate(data)
     except ValidationError as exc:
-        msg, loc = _validation_message(exc)
-        line = _line_of(text, loc) if text is not None else None
-        raise TreeSpecError(msg, file=file, line=line, node=_node_id_at(data, loc)) from None
-    try:
-        check_tree(spec)
-    except TreeSpecError as exc:
-        loc = getattr(exc, "loc", ())
-        line = _line_of(text, loc) if text is not None and loc else None
-        raise exc.with_context(file=file, line=line) from None
-    return spec
+        msg, loc = (message or _validation_message)(exc)
+        line = line_of(text, loc) if text is not None else None
+        k, node = _entry_at(data, loc, entries)
+        if k is not None and entries is not None and entries.numbered:
+            msg = f"entry #{k + 1}: {msg}"
+        raise TreeSpecError(msg, file=file, line=line, node=node) from None
+    if check is not None:
+        try:
+            check(doc)
+        except TreeSpecError as exc:
+            loc = getattr(exc, "loc", ())
+            line = line_of(text, loc) if text is not None and loc else None
+            raise exc.with_context(file=file, line=line) from None
+    return doc
+
+
+_TREE_NODES = DocumentEntries("nodes", "id", numbered=False)
+
+
+def tree_from_dict(data: Any, *, file: str | None = None, text: str | None = None) -> TreeSpec:
+    """Validate a parsed tree document; errors name ``file``, line (from ``text``) and node."""
+    return validate_document(
+        TreeSpec, data, file=file, text=text, what="tree", entries=_TREE_NODES, check=check_tree
+    )
 
 
 _TABLE_HINT = " (is this a data table rather than a tree?)"

@@ -20,13 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from evalsys.errors import DataError
-from evalsys.model.tree import (
-    ChecklistNode,
-    QuantitativeNode,
-    RatingNode,
-    StandardMembership,
-    TreeSpec,
-)
+from evalsys.model.nodes import ChecklistNode, QuantitativeNode, RatingNode, StandardMembership
+from evalsys.model.tree import TreeSpec
 
 __all__ = ["SEGMENTS", "TIERS", "data_columns", "generate_sample"]
 

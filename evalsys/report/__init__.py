@@ -3,25 +3,27 @@
 >>> from evalsys.report import build_report, write_html      # doctest: +SKIP
 >>> write_html(build_report(compiled, result), "report.html")  # doctest: +SKIP
 
-Charts are drawn as inline SVG by :mod:`evalsys.report.svg` (no JavaScript, no network);
-:mod:`evalsys.report.build` assembles the sections and writes the formats.
+The modules, by topic:
+
+* :mod:`~evalsys.report.data` — the frozen report model (:class:`Report`, :class:`Section`,
+  :class:`Table`, :class:`Chart`) and the scored view sections are built from;
+* :mod:`~evalsys.report.inputs` — compliance and sensitivity inputs and their adapters;
+* :mod:`~evalsys.report.compute` — :func:`build_report` (summary and ranking sections),
+  with :mod:`~evalsys.report.sections_results` (scores, dimensions, selected entities) and
+  :mod:`~evalsys.report.sections_checks` (weights, compliance, sensitivity);
+* :mod:`~evalsys.report.html`, :mod:`~evalsys.report.markdown`,
+  :mod:`~evalsys.report.excel`, :mod:`~evalsys.report.write` — the writers;
+* :mod:`~evalsys.report.svg` — SVG primitives; :mod:`evalsys.report.charts` — chart types
+  (no JavaScript, no network); :mod:`~evalsys.report.browser` — PNG through Chromium.
 """
 
-from evalsys.report.build import (
-    Chart,
-    ComplianceInput,
-    Report,
-    RowsLike,
-    Section,
-    SensitivityInput,
-    Table,
-    build_report,
-    write_charts,
-    write_excel,
-    write_html,
-    write_markdown,
-    write_report,
-)
+from evalsys.report.compute import build_report
+from evalsys.report.data import Chart, Report, Section, Table
+from evalsys.report.excel import write_excel
+from evalsys.report.html import write_html
+from evalsys.report.inputs import ComplianceInput, RowsLike, SensitivityInput
+from evalsys.report.markdown import write_charts, write_markdown
+from evalsys.report.write import write_report
 
 __all__ = [
     "Chart",

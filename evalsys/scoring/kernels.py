@@ -1,6 +1,6 @@
 r"""Compiled kernels (numba): the fused M(·,+) scoring pass and the id hash.
 
-The numpy kernels of :mod:`evalsys.scoring.evaluate` and :mod:`evalsys.engines.stream` make a dozen
+The numpy kernels of :mod:`evalsys.scoring.linear` and :mod:`evalsys.engines.stream` make a dozen
 passes over every (leaves × entities) block — subtract, multiply, clip and add per grade
 point — and another dozen over the per-entity results.  Here each block of entities is
 read once and every intermediate stays in registers or in a small (D, K, block) scratch

@@ -34,6 +34,7 @@ from evalsys.scoring.grading import ranks
 __all__ = [
     "MCDA_METHODS",
     "MCDAResult",
+    "decision_matrix",
     "grey_relational",
     "mcda_score",
     "minmax_by_direction",
@@ -331,3 +332,43 @@ def mcda_score(
         method=name,
         options=tuple(sorted(options.items())),
     )
+
+
+def decision_matrix(
+    method: str,
+    raw: FloatArray,
+    utilities: FloatArray,
+    benefit_raw: BoolArray,
+    vote_cols: NDArray[np.intp],
+) -> tuple[FloatArray, BoolArray]:
+    """The decision matrix and directions a tree's leaves give to an MCDA method.
+
+    TOPSIS takes the raw values (missing ones as 0) of the leaves whose raw values are
+    larger-is-better, except votes, and the utilities of the others; weighted sum and grey
+    take every leaf's utilities.  Every column is then larger-is-better.
+
+    Parameters
+    ----------
+    method : str
+        The scoring method; ``"topsis"`` mixes raw values and utilities.
+    raw : ndarray, shape (E, L)
+        Indicator values (NaN where missing).
+    utilities : ndarray, shape (E, L)
+        Leaf utilities, 0 where missing.
+    benefit_raw : ndarray of bool, shape (L,)
+        Direction of each leaf's raw values (``True`` = benefit).
+    vote_cols : ndarray of int, shape (V,)
+        Leaves scored by votes (never raw).
+
+    Returns
+    -------
+    M : ndarray, shape (E, L)
+        The decision matrix for :func:`mcda_score`.
+    benefit : ndarray of bool, shape (L,)
+        ``True`` where larger is better.
+    """
+    if method != "topsis":
+        return utilities, np.ones(raw.shape[1], dtype=bool)
+    values = np.where(np.isnan(raw), 0.0, raw)
+    cols = np.where(benefit_raw & ~np.isin(np.arange(raw.shape[1]), vote_cols), 0, 1).astype(bool)
+    return np.where(cols[None, :], utilities, values), np.where(cols, True, benefit_raw)

@@ -1,7 +1,9 @@
 """The weights layer: local and global weights of a tree's nodes.
 
-AHP priority methods (:mod:`~evalsys.weights.ahp`), consistency indices, RI tables,
-diagnosis and repair (:mod:`~evalsys.weights.consistency`), incomplete matrices
+AHP priority methods (:mod:`~evalsys.weights.ahp`, the principal eigenpair in
+:mod:`~evalsys.weights.eigen`), RI tables (:mod:`~evalsys.weights.ri_tables`), consistency
+indices (:mod:`~evalsys.weights.consistency`), diagnosis and repair of inconsistent
+judgments (:mod:`~evalsys.weights.diagnosis`), incomplete matrices
 (:mod:`~evalsys.weights.incomplete`), group AHP (:mod:`~evalsys.weights.group`), fuzzy AHP
 (:mod:`~evalsys.weights.fuzzy_ahp`), objective weights and combinations
 (:mod:`~evalsys.weights.objective`) and the weights of a whole tree

@@ -15,10 +15,8 @@ Public entry points
     Registry of priority methods: ``"eigenvector"``, ``"geometric_mean"`` (aliases ``"llsm"``,
     ``"rgm"``) and ``"arithmetic_mean"`` (alias ``"column_mean"``).  A new method registers
     itself with ``@PRIORITY_METHODS.register("name")`` and takes/returns stacks.
-:func:`principal_eigenpair`
-    Perron root and vector of a stack of positive (or primitive non-negative) matrices.
-
-Indices in messages and results are 0-based, like numpy.
+The kernel of the eigenvector method is :mod:`evalsys.weights.eigen`; RI tables, CI and CR
+are :mod:`evalsys.weights.ri_tables`.  Indices in messages and results are 0-based, like numpy.
 """
 
 from __future__ import annotations
@@ -36,6 +34,15 @@ from numpy.typing import ArrayLike, NDArray
 from evalsys._arrays import readonly
 from evalsys._registry import Registry
 from evalsys.errors import ConsistencyWarning, MatrixError, UnknownMethodError
+from evalsys.weights.eigen import lambda_max, principal_eigenpair
+from evalsys.weights.ri_tables import (
+    RI_TABLES,
+    Threshold,
+    consistency_index,
+    consistency_ratio,
+    random_index,
+    resolve_threshold,
+)
 
 __all__ = [
     "PRIORITY_METHODS",
@@ -48,9 +55,7 @@ __all__ = [
     "arithmetic_mean",
     "eigenvector",
     "geometric_mean",
-    "lambda_max",
     "parse_matrix",
-    "principal_eigenpair",
     "validate_matrix",
 ]
 
@@ -311,111 +316,8 @@ def validate_matrix(
 
 
 # --------------------------------------------------------------------------------------
-# kernels (trust their input: validated, positive, reciprocal stacks)
+# priority methods (trust their input: validated, positive, reciprocal stacks)
 # --------------------------------------------------------------------------------------
-def principal_eigenpair(
-    a: FloatArray, *, tol: float = 1e-12, max_squarings: int = 24
-) -> tuple[FloatArray, FloatArray]:
-    """Perron root and vector of every matrix in a stack of positive matrices.
-
-    Parameters
-    ----------
-    a
-        ``(..., n, n)`` positive matrices (or non-negative primitive ones, e.g. Harker's
-        matrix of a connected incomplete judgment graph).
-    tol
-        Relative width of the Collatz–Wielandt bracket at which a matrix counts as
-        converged (see Notes).
-    max_squarings
-        Squarings tried before the few unconverged matrices fall back to LAPACK ``geev``.
-
-    Returns
-    -------
-    w : numpy.ndarray
-        ``(..., n)`` positive vectors summing to 1.
-    lam : numpy.ndarray
-        ``(...)`` Perron roots, computed as ``mean_i (A w)_i / w_i``.
-
-    Notes
-    -----
-    Power iteration by repeated squaring: ``B ← B² / sum(B²)`` starting from ``A``, so
-    after ``k`` squarings ``B ∝ A^(2^k)`` and ``w ∝ B·1``.  All entries stay positive, so
-    there is no cancellation.  Convergence is certified per matrix by the Collatz–Wielandt
-    bounds ``min_i (Aw)_i/w_i ≤ λmax ≤ max_i (Aw)_i/w_i``: a matrix is done when
-    ``max − min ≤ tol · mean``.  Six squarings (``A^64``) settle almost every 9×9 Saaty
-    matrix; the rest are squared further on the unconverged subset only, and any still
-    open after ``max_squarings`` are solved with :func:`numpy.linalg.eig`, whose Perron
-    pair is checked to be real and positive.
-
-    References
-    ----------
-    .. [1] Saaty, T. L. (1980). *The Analytic Hierarchy Process*. McGraw-Hill.
-    .. [2] Horn, R. A., Johnson, C. R. (2013). *Matrix Analysis*, 2nd ed., §8.1
-       (Collatz–Wielandt formula). Cambridge University Press.
-    """
-    batch = a.shape[:-2]
-    n = a.shape[-1]
-    flat = a.reshape(-1, n, n)
-    w_out = np.empty((flat.shape[0], n))
-    lam_out = np.empty(flat.shape[0])
-    todo = np.arange(flat.shape[0])
-    b = flat / flat.sum(axis=(-2, -1), keepdims=True)
-    squarings = 0
-    first_check = min(6, max_squarings)
-    while todo.size:
-        steps = first_check if squarings == 0 else 1
-        for _ in range(steps):
-            b = b @ b
-            b /= b.sum(axis=(-2, -1), keepdims=True)
-        squarings += steps
-        w = b.sum(axis=-1)
-        w /= w.sum(axis=-1, keepdims=True)
-        ratios = np.einsum("sij,sj->si", flat[todo], w) / w
-        hi, lo, mean = ratios.max(axis=-1), ratios.min(axis=-1), ratios.mean(axis=-1)
-        done = (hi - lo) <= tol * mean
-        w_out[todo[done]] = w[done]
-        lam_out[todo[done]] = mean[done]
-        todo, b = todo[~done], b[~done]
-        if todo.size and squarings >= max_squarings:
-            w_f, lam_f = _eig_fallback(flat[todo])
-            w_out[todo], lam_out[todo] = w_f, lam_f
-            break
-    return w_out.reshape(*batch, n), lam_out.reshape(batch)
-
-
-def _eig_fallback(flat: FloatArray) -> tuple[FloatArray, FloatArray]:
-    vals, vecs = np.linalg.eig(flat)
-    k = np.argmax(vals.real, axis=-1)
-    lam = np.take_along_axis(vals, k[:, None], axis=-1)[:, 0]
-    vec = np.take_along_axis(vecs, k[:, None, None], axis=-1)[..., 0]
-    vec = vec / vec.sum(axis=-1, keepdims=True)
-    if (
-        np.abs(lam.imag).max(initial=0.0) > 1e-9 * np.abs(lam).max(initial=1.0)
-        or np.abs(vec.imag).max(initial=0.0) > 1e-9
-        or (vec.real <= 0).any()
-    ):
-        raise MatrixError(
-            "principal eigenvector is not real and positive; the matrix is not positive "
-            "(or its judgment graph is not connected)"
-        )
-    w = vec.real
-    ratios = np.einsum("sij,sj->si", flat, w) / w
-    return w, ratios.mean(axis=-1)
-
-
-def lambda_max(a: FloatArray, w: FloatArray) -> FloatArray:
-    """λmax estimate ``mean_i (A w)_i / w_i`` for stacks ``(..., n, n)`` and ``(..., n)``.
-
-    For the principal eigenvector this is the Perron root itself (every ratio equals it);
-    for other priority vectors it is the usual textbook estimate (Saaty 1980).  For a
-    reciprocal matrix it is always ``≥ n`` (``n + Σ_{i<j} (ε_ij + 1/ε_ij − 2) / n`` with
-    ``ε_ij = a_ij w_j / w_i``), with equality iff ``a_ij = w_i / w_j`` for all pairs.
-    """
-    ratios = np.einsum("...ij,...j->...i", a, w) / w
-    out: FloatArray = ratios.mean(axis=-1)
-    return out
-
-
 PRIORITY_METHODS: Registry[PriorityMethod] = Registry("priority method")
 
 
@@ -423,7 +325,8 @@ PRIORITY_METHODS: Registry[PriorityMethod] = Registry("priority method")
 def eigenvector(a: FloatArray) -> FloatArray:
     """Saaty's principal right eigenvector (特征根法), normalised to sum 1.
 
-    See :func:`principal_eigenpair` for the algorithm and its convergence certificate.
+    See :func:`~evalsys.weights.eigen.principal_eigenpair` for the algorithm and its
+    convergence certificate.
     """
     return principal_eigenpair(a)[0]
 
@@ -474,7 +377,7 @@ class AHPResult:
     method
         Canonical name of the priority method used.
     ri_table
-        Name of the random-index table used (see :data:`evalsys.weights.consistency.RI_TABLES`).
+        Name of the random-index table used (see :data:`evalsys.weights.ri_tables.RI_TABLES`).
     ri
         The RI value used, ``RI(n)`` from that table.
     n
@@ -500,19 +403,8 @@ def _scalar_or_array(x: FloatArray) -> float | FloatArray:
     return float(x) if x.ndim == 0 else readonly(x)
 
 
-def _priorities(
-    a: FloatArray, method: str, ri: str, threshold: float | Literal["saaty"]
-) -> AHPResult:
+def _priorities(a: FloatArray, method: str, ri: str, threshold: Threshold) -> AHPResult:
     """Kernel behind :func:`ahp_priorities`: ``a`` is a validated stack."""
-    # imported here because evalsys.weights.consistency imports this module at load time
-    from evalsys.weights.consistency import (
-        RI_TABLES,
-        consistency_index,
-        consistency_ratio,
-        random_index,
-        resolve_threshold,
-    )
-
     n = a.shape[-1]
     name = PRIORITY_METHODS.canonical(method)
     ri_value = random_index(n, ri)
@@ -540,7 +432,7 @@ def ahp_priorities(
     matrix: MatrixLike,
     method: str = "eigenvector",
     ri: str = "saaty1980",
-    threshold: float | Literal["saaty"] = 0.10,
+    threshold: Threshold = 0.10,
     *,
     rtol: float = RECIPROCAL_RTOL,
     scale: tuple[float, float] | None = SAATY_BOUNDS,
@@ -558,7 +450,7 @@ def ahp_priorities(
         ``"geometric_mean"`` (``"llsm"``, ``"rgm"``), ``"arithmetic_mean"``
         (``"column_mean"``).
     ri
-        A name in :data:`evalsys.weights.consistency.RI_TABLES` (default ``"saaty1980"``).  A size
+        A name in :data:`evalsys.weights.ri_tables.RI_TABLES` (default ``"saaty1980"``).  A size
         beyond the table raises :class:`~evalsys.errors.RITableError`.
     threshold
         CR threshold; ``consistent`` is ``cr < threshold``.  Default 0.10.  ``"saaty"``

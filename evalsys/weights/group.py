@@ -367,7 +367,7 @@ def group_priorities(
         AHP priority method (a name in :data:`evalsys.weights.ahp.PRIORITY_METHODS`) used for the
         individual priorities and, with AIJ, for the aggregated matrix.
     ri
-        Random-index table for every CR (see :mod:`evalsys.weights.consistency`).
+        Random-index table for every CR (see :mod:`evalsys.weights.ri_tables`).
     cr_max
         If given, experts with ``CR >= cr_max`` are screened out before aggregation (their
         weight is set to 0 and the others renormalised).

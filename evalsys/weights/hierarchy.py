@@ -31,9 +31,9 @@ import numpy.typing as npt
 from evalsys._version import __version__
 from evalsys.errors import EvalsysError, TreeSpecError
 from evalsys.model.compiled import CompiledTree
-from evalsys.model.tree import (
+from evalsys.model.nodes import DimensionNode
+from evalsys.model.weights_spec import (
     CombinedWeights,
-    DimensionNode,
     DirectWeights,
     EqualWeights,
     FuzzyWeights,

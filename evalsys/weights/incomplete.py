@@ -61,12 +61,11 @@ from evalsys.weights.ahp import (
     FloatArray,
     MatrixLike,
     OutOfScale,
-    lambda_max,
     parse_matrix,
-    principal_eigenpair,
     validate_matrix,
 )
-from evalsys.weights.consistency import (
+from evalsys.weights.eigen import lambda_max, principal_eigenpair
+from evalsys.weights.ri_tables import (
     RI_TABLES,
     consistency_index,
     consistency_ratio,
