@@ -31,6 +31,7 @@ __all__ = [
     "StandardSpec",
     "TrapezoidalMembership",
     "TriangularMembership",
+    "check_op_value",
     "membership_size",
 ]
 
@@ -129,6 +130,16 @@ def membership_size(m: MembershipSpec) -> int:
 # ------------------------------------------------------------------------- standards
 
 
+def check_op_value(op: str, value: float | tuple[float, float]) -> None:
+    """A standard's ``value`` must fit its ``op``: ``between`` takes ``[low, high]`` with
+    ``low <= high``, every other comparison one number (``ValueError`` otherwise)."""
+    if op == "between":
+        if not isinstance(value, tuple) or not value[0] <= value[1]:
+            raise ValueError("op 'between' needs value [low, high] with low <= high")
+    elif isinstance(value, tuple):
+        raise ValueError(f"op '{op}' needs a single number as value")
+
+
 class StandardSpec(FrozenModel):
     """An industry standard for one indicator, e.g. after-sales response ≤ 24 h."""
 
@@ -144,11 +155,7 @@ class StandardSpec(FrozenModel):
 
     @model_validator(mode="after")
     def _value_matches_op(self) -> StandardSpec:
-        if self.op == "between":
-            if not isinstance(self.value, tuple) or not self.value[0] <= self.value[1]:
-                raise ValueError("op 'between' needs value [low, high] with low <= high")
-        elif isinstance(self.value, tuple):
-            raise ValueError(f"op '{self.op}' needs a single number as value")
+        check_op_value(self.op, self.value)
         return self
 
 

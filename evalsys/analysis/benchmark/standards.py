@@ -48,7 +48,13 @@ from evalsys.model.base import ID_PATTERN, located_error
 from evalsys.model.compiled import CompiledTree
 from evalsys.model.data import allowed_range
 from evalsys.model.io import DocumentEntries, read_document, shipped_path, validate_document
-from evalsys.model.nodes import ChecklistNode, DimensionNode, QuantitativeNode, RatingNode
+from evalsys.model.nodes import (
+    ChecklistNode,
+    DimensionNode,
+    QuantitativeNode,
+    RatingNode,
+    check_op_value,
+)
 from evalsys.model.tree import TreeSpec
 
 __all__ = [
@@ -126,11 +132,7 @@ class StandardEntry(_Model):
         vals = self.value if isinstance(self.value, tuple) else (self.value,)
         if not all(math.isfinite(x) for x in vals):
             raise ValueError("the limit must be a finite number")
-        if self.op == "between":
-            if not isinstance(self.value, tuple) or not self.value[0] <= self.value[1]:
-                raise ValueError("op 'between' needs value [low, high] with low <= high")
-        elif isinstance(self.value, tuple):
-            raise ValueError(f"op '{self.op}' needs a single number as value")
+        check_op_value(self.op, self.value)
         return self
 
     @property
