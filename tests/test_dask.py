@@ -1,8 +1,9 @@
 """Dask engine on a real LocalCluster: identical results to the single-process engines.
 
-The cluster runs 2 workers in threads (``processes=False``) so the test starts in about a
-second; the CLI default (and ``benchmarks/bench_dask.py``) uses worker processes, which
-exercise the same code plus pickling of the scorer.
+The module's cluster runs 2 workers in threads (``processes=False``) so the tests start in
+about a second; the CLI default (and ``benchmarks/bench_dask.py``) uses worker processes,
+which exercise the same code plus pickling of the scorer: the last test runs the CLI on a
+LocalCluster of two worker processes over a partitioned dataset folder.
 """
 
 from __future__ import annotations
@@ -137,3 +138,27 @@ def test_errors_name_global_rows_and_duplicates_across_partitions(
     assert info.value.rows == (2_101, 2_201)
     with pytest.raises(DataError, match="method 'grey'"):
         edask.score(dd.read_parquet(str(folder)), COMPILED, method="grey")
+
+
+def test_cli_scores_a_partitioned_dataset_on_two_worker_processes(tmp_path: Path) -> None:
+    """`evalsys score --engine dask --workers 2` on a dataset folder: a LocalCluster of two
+    worker *processes* (the scorer is pickled to them), the stream engine's bytes."""
+    import json
+    import subprocess
+    import sys
+
+    cols = generate_sample(TREE, 9_000, seed=8)
+    folder = dataset(tmp_path, cols, [2_000, 5_500, 7_000])
+    out = tmp_path / "dask.parquet"
+    p = subprocess.run(
+        [sys.executable, "-m", "evalsys", "score", "ecommerce_service", str(folder),
+         "-o", str(out), "--engine", "dask", "--workers", "2", "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    summary = json.loads(p.stdout)
+    assert summary["engine"] == "dask" and summary["entities"] == 9_000
+    single = tmp_path / "single.parquet"
+    pq.write_table(table_from_columns(cols), single)
+    score_file(COMPILED, single, tmp_path / "stream.parquet", progress=False)
+    assert read_table(out).equals(read_table(tmp_path / "stream.parquet"))
