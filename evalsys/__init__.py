@@ -47,6 +47,11 @@ _LAZY: dict[str, str] = {
     "ObjectiveResult": "evalsys.weights.objective",
     "combine_weights": "evalsys.weights.objective",
     "CombinedResult": "evalsys.weights.objective",
+    "bwm": "evalsys.weights.bwm",
+    "BWMResult": "evalsys.weights.bwm",
+    "vikor": "evalsys.scoring.vikor",
+    "promethee_ii": "evalsys.scoring.promethee",
+    "rank_similarity": "evalsys.analysis.rank_similarity",
     "tree_weights": "evalsys.weights.hierarchy",
     "TreeWeights": "evalsys.weights.hierarchy",
     "fce": "evalsys.scoring.fce",
@@ -89,6 +94,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "AHPResult",
+    "BWMResult",
     "CombinedResult",
     "CompiledTree",
     "ConsistencyWarning",
@@ -114,6 +120,7 @@ __all__ = [
     "ahp_priorities",
     "append_period",
     "build_report",
+    "bwm",
     "changes",
     "check_standards",
     "cohorts",
@@ -147,6 +154,8 @@ __all__ = [
     "parse_period",
     "peer_percentiles",
     "perturb_one_at_a_time",
+    "promethee_ii",
+    "rank_similarity",
     "read_logs",
     "read_table",
     "rescore",
@@ -158,6 +167,7 @@ __all__ = [
     "tier_track",
     "transitions",
     "tree_weights",
+    "vikor",
     "write_table",
 ]
 
@@ -173,6 +183,9 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from evalsys.analysis.benchmark import (
         peer_percentiles as peer_percentiles,
+    )
+    from evalsys.analysis.rank_similarity import (
+        rank_similarity as rank_similarity,
     )
     from evalsys.analysis.records import (
         generate_logs as generate_logs,
@@ -312,14 +325,26 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalsys.scoring.fce import (
         fce_level as fce_level,
     )
+    from evalsys.scoring.promethee import (
+        promethee_ii as promethee_ii,
+    )
     from evalsys.scoring.result import (
         ScoreResult as ScoreResult,
+    )
+    from evalsys.scoring.vikor import (
+        vikor as vikor,
     )
     from evalsys.weights.ahp import (
         AHPResult as AHPResult,
     )
     from evalsys.weights.ahp import (
         ahp_priorities as ahp_priorities,
+    )
+    from evalsys.weights.bwm import (
+        BWMResult as BWMResult,
+    )
+    from evalsys.weights.bwm import (
+        bwm as bwm,
     )
     from evalsys.weights.consistency import (
         gci as gci,

@@ -34,6 +34,8 @@ def test_registry_names() -> None:
         "vector",
         "vector_cost",
         "zscore",
+        "linear",
+        "linear_cost",
     }
 
 

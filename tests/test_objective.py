@@ -189,7 +189,14 @@ def test_result_is_frozen_and_records_provenance() -> None:
 
 
 def test_registry_names_and_aliases() -> None:
-    assert OBJECTIVE_METHODS.names() == ("entropy", "critic", "cv", "std")
+    assert OBJECTIVE_METHODS.names() == (
+        "entropy",
+        "critic",
+        "cv",
+        "std",
+        "entropy_raw",
+        "merec",
+    )
     assert COMBINATIONS.names() == ("linear", "multiplicative", "game_theory")
     r = objective_weights(FIGHTER, "coefficient_of_variation")
     assert r.method == "cv"

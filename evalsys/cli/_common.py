@@ -38,7 +38,9 @@ TreeArg = Annotated[
     str, typer.Argument(help="Tree file (YAML/JSON) or the name of a shipped tree.")
 ]
 DataArg = Annotated[Path, typer.Argument(help="Entity data: CSV, Parquet, JSON or XLSX.")]
-MethodOpt = Annotated[str, typer.Option(help="fce, weighted_sum, topsis or grey.")]
+MethodOpt = Annotated[
+    str, typer.Option(help="fce, weighted_sum, topsis, grey, vikor or promethee_ii.")
+]
 OperatorOpt = Annotated[
     str,
     typer.Option(help="Fuzzy operator: weighted_average, min_max, product_max, min_bounded_sum."),

@@ -3,8 +3,9 @@
 It owns the entry point of ``evalsys.score_entities``: FCE through one
 :class:`evalsys.scoring.scorer.Scorer` block over every entity (so that
 :mod:`evalsys.engines.stream` and :mod:`evalsys.engines.dask` reproduce it bit for bit), the
-other methods (weighted sum, TOPSIS, grey) through :mod:`evalsys.scoring.mcda`, then ranks,
-percentiles and contributions into a read-only :class:`evalsys.scoring.result.ScoreResult`.
+other methods (weighted sum, TOPSIS, grey, VIKOR, PROMETHEE II) through
+:mod:`evalsys.scoring.mcda`, then ranks, percentiles and contributions into a read-only
+:class:`evalsys.scoring.result.ScoreResult`.
 The choices are checked once by :class:`evalsys.engines.options.ScoreOptions`, as for the
 other engines.
 """

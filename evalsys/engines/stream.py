@@ -38,8 +38,9 @@ blocks of the global row sequence).
 
 What needs the whole table first, and how streaming handles it:
 
-* ``method`` other than ``fce`` (weighted sum, TOPSIS, grey relational analysis) rescales
-  columns by statistics of all entities: rejected here — use the in-memory engine;
+* ``method`` other than ``fce`` (weighted sum, TOPSIS, grey relational analysis, VIKOR,
+  PROMETHEE II) rescales columns by statistics of all entities: rejected here — use the
+  in-memory engine;
 * objective or combined weights are computed from every entity's utilities: rejected
   unless ``weights`` (computed beforehand) are passed;
 * quantitative leaves without ``bounds`` whose memberships use utilities are normalised by

@@ -1,9 +1,12 @@
-"""Classical multi-criteria scoring: weighted sum, TOPSIS, grey relational analysis.
+r"""Classical multi-criteria scoring: weighted sum, TOPSIS, grey relational analysis, and
+the registry that also holds VIKOR and PROMETHEE II.
 
 Each method is a pure kernel ``kernel(X, weights, benefit, **options) -> scores (E,)``
 registered in :data:`MCDA_METHODS`; :func:`mcda_score` validates the inputs once and returns
-an :class:`MCDAResult` recording the method and options.  Larger scores are better for all
-three methods.
+an :class:`MCDAResult` recording the method and options.  Larger scores are better for
+every method: VIKOR (:mod:`evalsys.scoring.vikor`) scores :math:`1 - Q` and PROMETHEE II
+(:mod:`evalsys.scoring.promethee`, :math:`O(E^2)`) scores :math:`(1 + \phi)/2`, both in
+[0, 1] like the others.
 
 References
 ----------
@@ -30,6 +33,8 @@ from numpy.typing import ArrayLike, NDArray
 from evalsys._registry import Registry
 from evalsys.errors import DataError, ShapeError
 from evalsys.scoring.grading import ranks
+from evalsys.scoring.promethee import check_promethee_options, promethee_kernel
+from evalsys.scoring.vikor import check_vikor_options, vikor_kernel
 
 __all__ = [
     "MCDA_METHODS",
@@ -74,8 +79,11 @@ def weighted_sum(
     X : ndarray, shape (E, L)
     weights : ndarray, shape (L,)
     benefit : ndarray of bool, shape (L,)
-    normalization : {"minmax", "none"}
+    normalization : {"minmax", "linear", "none"}
         ``"minmax"`` scales columns by direction (:func:`minmax_by_direction`);
+        ``"linear"`` divides by the best value, :math:`x / \max x` (benefit) and
+        :math:`\min x / x` (cost) — the ``linear`` / ``linear_cost`` normalisers of
+        :mod:`evalsys.scoring.normalize`, for positive ratio-scale data;
         ``"none"`` takes ``X`` as already normalised with larger-is-better columns and
         ignores ``benefit``.
 
@@ -85,9 +93,15 @@ def weighted_sum(
 
     References
     ----------
-    .. [1] Hwang & Yoon (1981), §III.1.3 (simple additive weighting).
+    .. [1] Hwang & Yoon (1981), §III.1.3 (simple additive weighting; linear scale
+           transformation :math:`x/x^*`, :math:`x^{\min}/x`).
     """
-    N = minmax_by_direction(X, benefit) if normalization == "minmax" else X
+    if normalization == "linear":
+        from evalsys.scoring.normalize import normalize_columns
+
+        N = normalize_columns(X, ["linear" if b else "linear_cost" for b in benefit])
+    else:
+        N = minmax_by_direction(X, benefit) if normalization == "minmax" else X
     out: FloatArray = N @ (weights / weights.sum())
     return out
 
@@ -210,6 +224,10 @@ def grey_relational(
     return out
 
 
+MCDA_METHODS.add("vikor", vikor_kernel)
+MCDA_METHODS.add("promethee_ii", promethee_kernel, aliases=("promethee", "promethee2"))
+
+
 @dataclass(frozen=True, slots=True)
 class MCDAResult:
     """Scores of E alternatives by one MCDA method.
@@ -282,9 +300,12 @@ def mcda_score(
         ``True`` where larger is better.
     method : str
         ``"weighted_sum"`` (alias ``"saw"``), ``"topsis"``, ``"grey"`` (aliases ``"gra"``,
-        ``"grey_relational"``).
+        ``"grey_relational"``), ``"vikor"``, ``"promethee_ii"`` (aliases ``"promethee"``,
+        ``"promethee2"``).
     **options
-        Passed to the kernel (``normalization=`` for weighted_sum / topsis, ``rho=`` for grey).
+        Passed to the kernel (``normalization=`` for weighted_sum / topsis, ``rho=`` for
+        grey, ``v=`` for VIKOR, ``preference=``, ``q=``, ``p=``, ``s=``, ``max_entities=``
+        for PROMETHEE II).
 
     Returns
     -------
@@ -293,6 +314,8 @@ def mcda_score(
     Raises
     ------
     ShapeError, DataError, UnknownMethodError
+    ParameterError
+        A VIKOR / PROMETHEE II option out of its domain.
 
     Examples
     --------
@@ -321,8 +344,14 @@ def mcda_score(
             f"invalid option(s) {', '.join(unknown)} for MCDA method '{name}'; "
             f"valid: {', '.join(accepted) or 'none'}"
         )
+    if name == "vikor":
+        check_vikor_options(**options)
+    elif name == "promethee_ii":
+        check_promethee_options(Xa.shape[1], **options)
     if "normalization" in options:
-        allowed = ("minmax", "none") if name == "weighted_sum" else ("vector", "minmax", "none")
+        allowed = (
+            ("minmax", "linear", "none") if name == "weighted_sum" else ("vector", "minmax", "none")
+        )
         if options["normalization"] not in allowed:
             raise DataError(f"{name}: normalization must be one of {', '.join(allowed)}")
     scores = kernel(Xa, w, b, **options)
@@ -344,8 +373,9 @@ def decision_matrix(
     """The decision matrix and directions a tree's leaves give to an MCDA method.
 
     TOPSIS takes the raw values (missing ones as 0) of the leaves whose raw values are
-    larger-is-better, except votes, and the utilities of the others; weighted sum and grey
-    take every leaf's utilities.  Every column is then larger-is-better.
+    larger-is-better, except votes, and the utilities of the others; weighted sum, grey,
+    VIKOR and PROMETHEE II take every leaf's utilities.  Every column is then
+    larger-is-better.
 
     Parameters
     ----------

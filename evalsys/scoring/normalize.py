@@ -20,6 +20,8 @@ kind              formula                                                    ran
 ``cost``          :math:`(hi - x) / (hi - lo)`                               [0, 1]
 ``target``        :math:`1 - |x - t| / \\max(t - lo, hi - t)`                [0, 1]
 ``interval``      1 on :math:`[a, b]`, linear to 0 at ``lo`` and ``hi``      [0, 1]
+``linear``        :math:`x / hi` (positive ratio-scale data)                 [0, 1]
+``linear_cost``   :math:`lo / x` (positive ratio-scale data)                 [0, 1]
 ``vector``        :math:`x / \\lVert x_{\\cdot j} \\rVert_2`                  unbounded
 ``vector_cost``   :math:`1 - x / \\lVert x_{\\cdot j} \\rVert_2`              unbounded
 ``zscore``        :math:`(x - \\bar x_j) / s_j` (population std)             unbounded
@@ -32,6 +34,13 @@ Degenerate columns never produce NaN:
   penalised);
 * ``vector`` of an all-zero column gives 0.0 (``vector_cost`` gives 1.0);
 * ``zscore`` of a constant column gives 0.0.
+
+``linear`` / ``linear_cost`` (the linear scale transformation of Hwang & Yoon [1]_, the
+"linear" normalisation of weighted sum in pymcdm and pyDecision) read the values as a
+ratio scale: ``linear`` needs values >= 0 and ``hi > 0``, ``linear_cost`` values > 0 and
+``lo > 0``; other values are rejected with a :class:`~evalsys.errors.DataError`.  Unlike
+the min-max kinds they keep proportions (the best entity scores 1, half of it 0.5), and a
+constant column scores 1.0.
 
 Data-derived parameters (min, max, norm, mean, std) are computed from the ``X`` passed in, so
 normalising a table in chunks of entities is only equivalent to normalising it whole when
@@ -218,6 +227,40 @@ def interval_kernel(X: FloatArray, p: ColumnParams, out: FloatArray) -> FloatArr
     return out
 
 
+@_register("linear")
+def linear_kernel(X: FloatArray, p: ColumnParams, out: FloatArray) -> FloatArray:
+    r"""Linear (ratio) benefit scaling :math:`x / hi`, clipped to [0, 1]; ``hi`` > 0."""
+    np.divide(X, p.hi, out=out)
+    np.clip(out, 0.0, 1.0, out=out)
+    return out
+
+
+@_register("linear_cost")
+def linear_cost_kernel(X: FloatArray, p: ColumnParams, out: FloatArray) -> FloatArray:
+    r"""Linear (ratio) cost scaling :math:`lo / x`, clipped to [0, 1]; ``lo`` and x > 0."""
+    np.divide(p.lo, X, out=out)
+    np.clip(out, 0.0, 1.0, out=out)
+    return out
+
+
+def _check_ratio_scale(name: str, X: FloatArray, lo: FloatArray, hi: FloatArray) -> None:
+    """The ``linear`` kinds need x >= 0, hi > 0 (benefit) or x > 0, lo > 0 (cost)."""
+    if name == "linear":
+        bad = (X < 0).any(axis=0) | ~(hi > 0)
+        need = "values >= 0 and a positive maximum"
+    else:
+        bad = (X <= 0).any(axis=0) | ~(lo > 0)
+        need = "positive values and a positive minimum"
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        rows = np.flatnonzero(X[:, j] < 0 if name == "linear" else X[:, j] <= 0)
+        raise DataError(
+            f"normaliser '{name}' reads a ratio scale and needs {need}",
+            column=str(j),
+            rows=[int(i) for i in rows],
+        )
+
+
 def _column_norm(X: FloatArray) -> FloatArray:
     norm: FloatArray = np.sqrt(np.einsum("ek,ek->k", X, X))
     return norm
@@ -380,6 +423,8 @@ def normalize_columns(
                 raise DataError(
                     f"normaliser '{name}' needs '{req}' for every column", column=str(j)
                 )
+        if name in ("linear", "linear_cost"):
+            _check_ratio_scale(name, Xa[:, cols], lo_r[cols], hi_r[cols])
         if name == "interval":
             inverted = params["a"][cols] > params["b"][cols]
             if inverted.any():

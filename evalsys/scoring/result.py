@@ -35,8 +35,9 @@ __all__ = [
 ]
 
 #: The aggregation methods: fuzzy comprehensive evaluation and the MCDA indices of
-#: :mod:`evalsys.scoring.mcda`.
-METHODS = ("fce", "weighted_sum", "topsis", "grey")
+#: :mod:`evalsys.scoring.mcda` (canonical names of its registry; every index is
+#: larger-is-better in [0, 1]: VIKOR gives 1 − Q, PROMETHEE II (1 + φ)/2).
+METHODS = ("fce", "weighted_sum", "topsis", "grey", "vikor", "promethee_ii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +49,10 @@ class ScoreResult:
     entity_ids, rows
         (E,) identifiers and 1-based input rows of the scored entities.
     method, operator
-        Aggregation method (``fce``, ``weighted_sum``, ``topsis``, ``grey``) and, for FCE,
-        the fuzzy operator.
+        Aggregation method (:data:`METHODS`) and, for FCE, the fuzzy operator.
     score
         (E,) FCE: weighted-average grade score (grade scores of the tree); other methods:
-        their index in [0, 1].
+        their index in [0, 1], larger is better (VIKOR: 1 − Q; PROMETHEE II: (1 + φ)/2).
     B
         (E, G) root evaluation vector (FCE only).
     grade, validity

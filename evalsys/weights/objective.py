@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from evalsys._arrays import readonly
 from evalsys._registry import Registry
 from evalsys.errors import DataError, ShapeError
+from evalsys.weights.objective_ratio import check_ratio_scale, entropy_raw, merec
 
 __all__ = [
     "COMBINATIONS",
@@ -69,8 +70,9 @@ class ObjectiveResult:
         ``(L,)`` weights, non-negative, summing to 1.
     scores
         ``(L,)`` un-normalised importance the weights are proportional to: the divergence
-        ``d_j = 1 - e_j`` (entropy), the information ``C_j`` (CRITIC), the coefficient of
-        variation (cv) or the standard deviation (std).
+        ``d_j = 1 - e_j`` (entropy, entropy_raw), the information ``C_j`` (CRITIC), the
+        coefficient of variation (cv), the standard deviation (std) or the removal effect
+        ``E_j`` (merec).
     method
         Canonical name of the method that produced the weights.
     directions
@@ -319,6 +321,12 @@ def _std(x: FloatArray, benefit: BoolArray, shift: float) -> FloatArray:
     return s
 
 
+OBJECTIVE_METHODS.add(
+    "entropy_raw", entropy_raw, aliases=("entropy_proportions", "entropy_zeleny", "shannon")
+)
+OBJECTIVE_METHODS.add("merec", merec)
+
+
 def objective_weights(
     X: npt.ArrayLike,
     method: str = "entropy",
@@ -336,7 +344,7 @@ def objective_weights(
         DataFrame's column labels are used as ``names`` if none are given).
     method
         A name in :data:`OBJECTIVE_METHODS`: ``"entropy"``, ``"critic"``, ``"cv"``,
-        ``"std"``.
+        ``"std"``, ``"entropy_raw"``, ``"merec"``.
     directions
         Per column ``True``/``"benefit"`` (larger is better) or ``False``/``"cost"``; a
         single string applies to all columns; ``None`` means all benefit.
@@ -355,8 +363,9 @@ def objective_weights(
     ------
     DataError
         NaN/inf values, a constant column, fewer than 2 entities, a zero column mean (cv),
-        all columns perfectly correlated (CRITIC), an unknown direction word, a negative
-        shift, or a shift passed to a method other than entropy.
+        all columns perfectly correlated (CRITIC), negative (entropy_raw) or non-positive
+        (merec) values, an unknown direction word, a negative shift, or a shift passed to
+        a method other than entropy.
     ShapeError
         ``X`` not 2-D, or ``directions``/``names`` of the wrong length.
     UnknownMethodError
@@ -373,7 +382,11 @@ def objective_weights(
       common in applied Chinese literature);
     * critic — :math:`s_j = \\sigma_j \\sum_k (1 - r_{jk})` on :math:`z` [3]_;
     * cv — :math:`s_j = \\sigma_j / |\\bar x_j|` on the raw values;
-    * std — :math:`s_j = \\sigma(z_{\\cdot j})`.
+    * std — :math:`s_j = \\sigma(z_{\\cdot j})`;
+    * entropy_raw — the classical convention: the same :math:`e_j` on raw proportions
+      :math:`p_{ij} = x_{ij}/\\sum_i x_{ij}` (values >= 0, direction-free); ``"entropy"``
+      stays the default (:mod:`evalsys.weights.objective_ratio`);
+    * merec — the removal effects of Keshavarz-Ghorabaee et al. (2021) (values > 0).
 
     Constant columns are rejected (they have no spread, zero entropy divergence, an
     undefined correlation and an undefined min-max normalisation).
@@ -408,6 +421,7 @@ def objective_weights(
         if zero_mean.any():
             labels = ", ".join(_column_label(int(j), name_tuple) for j in np.flatnonzero(zero_mean))
             raise DataError(f"coefficient of variation undefined for zero-mean column(s) {labels}")
+    check_ratio_scale(name, x, name_tuple)
 
     if x.shape[1] == 1:
         scores = kernel(x, benefit, shift)
