@@ -11,6 +11,7 @@ The layers, lowest first (``docs/ARCHITECTURE.md`` draws them)::
     analysis    evalsys.analysis   standards, gaps, peers, sensitivity, records
     history     evalsys.history    periods, trends, alerts
     report      evalsys.report     HTML / Markdown / Excel reports and charts
+    editor      evalsys.editor     the local judgment editor (evalsys edit): document, server
     cli         evalsys.cli        the Typer commands
     api         evalsys (``__init__``), evalsys.dask, evalsys.__main__
 
@@ -37,6 +38,7 @@ LAYERS = (
     "analysis",
     "history",
     "report",
+    "editor",
     "cli",
     "api",
 )

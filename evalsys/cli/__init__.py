@@ -32,6 +32,7 @@ def _register_commands() -> None:
     from evalsys.cli.ahp import ahp_cmd, group_cmd, ri_simulate_cmd
     from evalsys.cli.benchmark import benchmark_cmd, gaps_cmd, peers_cmd
     from evalsys.cli.demo import demo_cmd
+    from evalsys.cli.edit import edit_cmd
     from evalsys.cli.history import app as history_app
     from evalsys.cli.indicators import indicators_cmd, sample_logs_cmd
     from evalsys.cli.report import report_cmd
@@ -43,6 +44,7 @@ def _register_commands() -> None:
     app.command("schema")(schema_cmd)
     app.command("sample-data")(sample_data_cmd)
     app.command("weights")(weights_cmd)
+    app.command("edit")(edit_cmd)
     app.command("ahp")(ahp_cmd)
     app.command("group")(group_cmd)
     app.command("ri-simulate")(ri_simulate_cmd)
