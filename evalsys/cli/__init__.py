@@ -38,6 +38,7 @@ def _register_commands() -> None:
     from evalsys.cli.report import report_cmd
     from evalsys.cli.score import sample_data_cmd, score_cmd
     from evalsys.cli.sensitivity import sensitivity_cmd
+    from evalsys.cli.survey import survey_cmd
     from evalsys.cli.tree import schema_cmd, validate_cmd, weights_cmd
 
     app.command("validate")(validate_cmd)
@@ -47,6 +48,7 @@ def _register_commands() -> None:
     app.command("edit")(edit_cmd)
     app.command("ahp")(ahp_cmd)
     app.command("group")(group_cmd)
+    app.command("survey")(survey_cmd)
     app.command("ri-simulate")(ri_simulate_cmd)
     app.command("score")(score_cmd)
     app.command("demo")(demo_cmd)
