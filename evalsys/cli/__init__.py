@@ -35,6 +35,7 @@ def _register_commands() -> None:
     from evalsys.cli.edit import edit_cmd
     from evalsys.cli.history import app as history_app
     from evalsys.cli.indicators import indicators_cmd, sample_logs_cmd
+    from evalsys.cli.paper import paper_cmd
     from evalsys.cli.report import report_cmd
     from evalsys.cli.score import sample_data_cmd, score_cmd
     from evalsys.cli.sensitivity import sensitivity_cmd
@@ -56,6 +57,7 @@ def _register_commands() -> None:
     app.command("gaps")(gaps_cmd)
     app.command("peers")(peers_cmd)
     app.command("report")(report_cmd)
+    app.command("paper")(paper_cmd)
     app.command("sensitivity")(sensitivity_cmd)
     app.command("indicators")(indicators_cmd)
     app.command("sample-logs")(sample_logs_cmd)

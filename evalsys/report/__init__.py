@@ -13,6 +13,10 @@ The modules, by topic:
   :mod:`~evalsys.report.sections_checks` (weights, compliance, sensitivity);
 * :mod:`~evalsys.report.html`, :mod:`~evalsys.report.markdown`,
   :mod:`~evalsys.report.excel`, :mod:`~evalsys.report.write` — the writers;
+* :mod:`~evalsys.report.paper` — :func:`build_paper`, the tables and figures of a paper
+  (:mod:`~evalsys.report.paper_tables`, :mod:`~evalsys.report.paper_data`), written by
+  :func:`~evalsys.report.paper_write.write_paper` as LaTeX (:mod:`~evalsys.report.latex`),
+  Markdown, Excel, SVG and PNG;
 * :mod:`~evalsys.report.svg` — SVG primitives; :mod:`evalsys.report.charts` — chart types
   (no JavaScript, no network); :mod:`~evalsys.report.browser` — PNG through Chromium.
 """
@@ -23,6 +27,8 @@ from evalsys.report.excel import write_excel
 from evalsys.report.html import write_html
 from evalsys.report.inputs import ComplianceInput, RowsLike, SensitivityInput
 from evalsys.report.markdown import write_charts, write_markdown
+from evalsys.report.paper import build_paper
+from evalsys.report.paper_write import write_paper
 from evalsys.report.write import write_report
 
 __all__ = [
@@ -33,10 +39,12 @@ __all__ = [
     "Section",
     "SensitivityInput",
     "Table",
+    "build_paper",
     "build_report",
     "write_charts",
     "write_excel",
     "write_html",
     "write_markdown",
+    "write_paper",
     "write_report",
 ]

@@ -10,12 +10,12 @@ Chromium), linked by relative paths.  :func:`md_text` escapes text for Markdown 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import escape
 from pathlib import Path
 
 from evalsys.model.io import atomic_write
-from evalsys.report.data import Report, Table, format_cell
+from evalsys.report.data import Cell, Report, Table, format_cell
 
 __all__ = ["md_table", "md_text", "render_markdown", "write_charts", "write_markdown"]
 
@@ -28,8 +28,9 @@ def md_text(s: str) -> str:
     return out
 
 
-def md_table(t: Table) -> str:
-    """One table as a bold title and a pipe table (numbers right-aligned), then its note."""
+def md_table(t: Table, cell: Callable[[Cell, str], str] = format_cell) -> str:
+    """One table as a bold title and a pipe table (numbers right-aligned), then its note;
+    ``cell`` gives the text of a cell and its number format."""
     lines = [f"**{md_text(t.title)}**", ""]
     lines.append("| " + " | ".join(md_text(c) for c in t.columns) + " |")
     aligns = []
@@ -41,9 +42,7 @@ def md_table(t: Table) -> str:
         aligns.append("---:" if numeric else "---")
     lines.append("| " + " | ".join(aligns) + " |")
     for r in t.rows:
-        lines.append(
-            "| " + " | ".join(md_text(format_cell(v, t.fmt(j))) for j, v in enumerate(r)) + " |"
-        )
+        lines.append("| " + " | ".join(md_text(cell(v, t.fmt(j))) for j, v in enumerate(r)) + " |")
     if t.note:
         lines += ["", md_text(t.note)]
     return "\n".join(lines) + "\n"

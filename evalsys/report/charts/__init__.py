@@ -6,6 +6,7 @@ One module per kind of chart, all drawn with the primitives of :mod:`evalsys.rep
 * :mod:`~evalsys.report.charts.distributions` — :func:`histogram`, :func:`box_plot`;
 * :mod:`~evalsys.report.charts.profiles` — :func:`heat_map`, :func:`radar`;
 * :mod:`~evalsys.report.charts.lines` — :func:`line_plot`;
+* :mod:`~evalsys.report.charts.sensitivity` — :func:`tornado`, :func:`rank_stability`;
 * :mod:`~evalsys.report.charts.weights` — :class:`SunburstNode`, :func:`sunburst`,
   :func:`weight_tree`.
 
@@ -19,6 +20,7 @@ from evalsys.report.charts.bars import bar_chart, hbar_chart
 from evalsys.report.charts.distributions import box_plot, histogram
 from evalsys.report.charts.lines import line_plot
 from evalsys.report.charts.profiles import heat_map, radar
+from evalsys.report.charts.sensitivity import rank_stability, tornado
 from evalsys.report.charts.weights import SunburstNode, sunburst, weight_tree
 from evalsys.report.svg import (
     CATEGORY_COLORS,
@@ -41,7 +43,9 @@ __all__ = [
     "line_plot",
     "nice_ticks",
     "radar",
+    "rank_stability",
     "strong_color",
     "sunburst",
+    "tornado",
     "weight_tree",
 ]
