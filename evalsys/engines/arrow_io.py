@@ -39,6 +39,7 @@ __all__ = [
     "rebatch",
     "schema_names",
     "table_writer",
+    "writer_options",
 ]
 
 #: Input and output formats the out-of-core engines handle.
@@ -247,19 +248,23 @@ def parquet_writer(path: str | os.PathLike[str], schema: Any) -> Any:
     the schema is stored (keeping, say, an int32 or a categorical passthrough column as
     it was), and the grade columns must be plain strings (:func:`plain_grades`).
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    return pq.ParquetWriter(str(path), schema, **writer_options(schema))
+
+
+def writer_options(schema: Any) -> dict[str, Any]:
+    """The ``ParquetWriter`` options of :func:`parquet_writer` for ``schema``:
+    ``use_dictionary`` (the text columns but the ids), ``compression`` (per column) and
+    ``store_schema``."""
+    import pyarrow as pa
+
     pairs = list(zip(schema.names, schema.types, strict=True))
-    low_card = [n for n, t in pairs if _text(t) and n != "entity_id"]
-    codec = {n: ("none" if pa.types.is_floating(t) else "snappy") for n, t in pairs}
-    return pq.ParquetWriter(
-        str(path),
-        schema,
-        use_dictionary=low_card,
-        compression=codec,
-        store_schema=not plain_schema(schema),
-    )
+    return {
+        "use_dictionary": [n for n, t in pairs if _text(t) and n != "entity_id"],
+        "compression": {n: ("none" if pa.types.is_floating(t) else "snappy") for n, t in pairs},
+        "store_schema": not plain_schema(schema),
+    }
 
 
 def table_writer(path: str | os.PathLike[str], schema: Any, fmt: str) -> Any:

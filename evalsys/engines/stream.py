@@ -13,17 +13,23 @@ thread), checks every chunk at the data boundary (:func:`evalsys.model.data.indi
 row numbers in errors are global), scores it with the same :class:`evalsys.scoring.scorer.Scorer`
 as :func:`evalsys.engines.memory.score_entities`, and writes the output incrementally:
 
-1. **pass 1** writes each chunk's per-entity columns (everything but rank and percentile)
-   to an uncompressed Arrow IPC file beside the output, and keeps the score column
-   (8 bytes per entity) plus an 8-byte hash of each entity id;
+1. **pass 1** scores each chunk and keeps the score column (8 bytes per entity) plus an
+   8-byte hash of each entity id; it writes the chunk's columns either
+   - straight into the final Parquet file (Parquet output without contributions, the
+     usual case), with ``rank`` and ``percentile`` as placeholders laid out so that they
+     can be overwritten in place (:mod:`evalsys.engines.late_columns`), or
+   - to an uncompressed Arrow IPC file beside the output (CSV output, or contributions,
+     which need every entity's leaf scores for the leaf means);
 2. the ids are checked for duplicates over the whole table, the "rates given as
    fractions" check runs on each column's global maximum, and **exact** ranks and
    percentiles are computed from all scores (:func:`evalsys.scoring.result.rank_and_percentile`,
    one sort);
-3. **pass 2** reads the IPC file back one chunk at a time, adds rank and percentile (and
-   contributions, which need every entity's leaf scores for the leaf means) and writes the
-   final Parquet (``ParquetWriter``, one row group per chunk) or CSV to a temporary file,
-   renamed atomically onto the output at the end.
+3. the ranks and percentiles are patched into the Parquet file
+   (:func:`~evalsys.engines.late_columns.patch_late_columns`: two ``pwrite`` calls per row
+   group, read back and compared), or **pass 2** reads the IPC file back one chunk at a
+   time, adds rank and percentile (and contributions) and writes the final Parquet
+   (``ParquetWriter``, one row group per chunk) or CSV.  Either way the output is a
+   temporary file renamed atomically onto the output name at the end.
 
 Any error or Ctrl-C removes both temporary files: no partial output ever appears under the
 final name.
@@ -86,6 +92,7 @@ from evalsys.engines.columns import (
     present_leaf_scores,
 )
 from evalsys.engines.ids import check_unique_ids, hash_strings, id_strings
+from evalsys.engines.late_columns import late_writer, patch_late_columns
 from evalsys.engines.options import ScoreOptions, load_compiled
 from evalsys.engines.reporting import ProgressBar, ProgressFn, StreamSummary
 from evalsys.errors import DataError, EvalsysError, ValidityWarning
@@ -305,6 +312,9 @@ def run_stream(
         import pyarrow.ipc as ipc
 
         grade_ids = tuple(g.id for g in spec.grades)
+        # Parquet without contributions: one encoding, ranks patched in afterwards
+        # (evalsys.engines.late_columns); otherwise an Arrow IPC pass-one file
+        direct = fmt_out == "parquet" and not opts.contributions
         fd, ipc_tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".pass1", dir=dst.parent)
         os.close(fd)
         fd, out_tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
@@ -348,16 +358,27 @@ def run_stream(
                         leaf_sums.add(ls)
                     out = lead_columns(tbl, ids, rows, keep, extra)
                     out.update(block_columns(compiled, blk, ls, memberships=opts.memberships))
-                    batch = pa.RecordBatch.from_pydict(arrow_columns(out))
-                    if writer is None:
-                        writer = ipc.new_file(ipc_tmp, batch.schema)
-                    writer.write_batch(batch)
+                    if direct:
+                        # the final columns, rank and percentile as placeholders
+                        late = (np.zeros(m, dtype=np.int64), np.zeros(m))
+                        table = pa.Table.from_pydict(arrow_columns(final_columns(out, *late, None)))
+                        if not plain_schema(table.schema):
+                            table = plain_grades(table)
+                        if writer is None:
+                            writer = late_writer(out_tmp, table.schema)
+                        writer.write_table(table)
+                    else:
+                        batch = pa.RecordBatch.from_pydict(arrow_columns(out))
+                        if writer is None:
+                            writer = ipc.new_file(ipc_tmp, batch.schema)
+                        writer.write_batch(batch)
                 entities += m
                 n_chunks += 1
                 rows_read = offset + n
                 bar(rows_read, total_rows)
             if writer is not None:
                 writer.close()
+                writer = None
             # whole-table checks
             if rows_read == 0:
                 raise DataError("the table has no rows", file=str(src))
@@ -373,9 +394,15 @@ def run_stream(
             plan = None
             if leaf_sums is not None:
                 plan = ContributionPlan.of(compiled, leaf_sums.mean(), scorer.leaf_weights)
-            _pass_two(ipc_tmp, out_tmp, fmt_out, rank, pct, plan)
+            if direct:
+                patch_late_columns(out_tmp, rank, pct)
+            else:
+                _pass_two(ipc_tmp, out_tmp, fmt_out, rank, pct, plan)
             os.replace(out_tmp, dst)
         except BaseException:
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.close()
             with contextlib.suppress(OSError):
                 os.unlink(out_tmp)
             raise
