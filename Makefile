@@ -33,7 +33,7 @@ test: lint typecheck unit
 
 # peer libraries are installed only for the comparison benchmark, never as dependencies
 bench: $(BIN)/.installed-dev
-	$(BIN)/python -m pip install --quiet pymcdm scikit-criteria
+	$(BIN)/python -m pip install --quiet pymcdm scikit-criteria pyDecision ahpy
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
