@@ -7,8 +7,8 @@ Run from the repository root::
 ``--full`` adds the 10 million merchant run of ``bench_score.py`` (several minutes, about
 1.5 GB of generated data in ``benchmarks/.data``); ``--quick`` uses smaller sizes for a
 smoke run.  Each script runs in its own process; a failing script is reported and the
-others still run.  The peers of ``bench_peers.py`` (pymcdm, scikit-criteria) and the Dask
-extra are optional: missing ones are skipped with a message.
+others still run.  The peers of ``bench_peers.py`` (pymcdm, scikit-criteria, pyDecision,
+AHPy) and the Dask extra are optional: missing ones are skipped with a message.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ def main() -> None:
     jobs = [
         ["bench_startup.py", "--repeats", "3" if small else "5"],
         ["bench_kernel.py", "--n", "100000" if small else "1000000"],
+        ["bench_tree_size.py", *(["--quick"] if small else [])],
         ["bench_score.py", *(["--sizes", "100000", "--repeats", "1"] if small else [])]
         + (["--full"] if args.full else []),
-        ["bench_peers.py", "--n", "100000" if small else "1000000"],
+        ["bench_peers.py", *(["--quick"] if small else [])],
         ["bench_ahp.py", *(["--samples", "10000"] if small else [])],
         ["bench_dask.py", "--n", "100000" if small else "1000000"],
     ]
