@@ -90,11 +90,15 @@ def check_unique_ids(
     entity id occurs twice.
 
     ``hashes`` are the id hashes of every chunk in row order; only when two are equal is
-    the id column read again (``read_ids``: every id, in row order) to confirm it.
+    the id column read again (``read_ids``: every id, in row order) to confirm it.  The
+    list is emptied as its arrays are joined, so at most one copy of the hashes (8 bytes
+    per entity) is alive while they are sorted.
     """
     if not hashes:
         return
-    h = np.sort(np.concatenate(hashes))
+    h = np.concatenate(hashes)
+    hashes.clear()
+    h.sort()
     if not (h[1:] == h[:-1]).any():
         return
     check_unique(read_ids(), id_column)

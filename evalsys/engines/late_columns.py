@@ -195,18 +195,24 @@ def _single_page(fd: int, offset: int, chunk_size: int, rows: int) -> bool:
 
 
 def _reads_back(path: str | os.PathLike[str], values: dict[str, Any]) -> bool:
-    """Whether the file's late columns read back exactly as ``values`` (bit for bit)."""
+    """Whether the file's late columns read back exactly as ``values`` (bit for bit),
+    read one row group at a time (memory of one row group, not of the whole column)."""
     import pyarrow.parquet as pq
 
-    got = pq.read_table(str(path), columns=list(LATE_COLUMNS))
-    for name, v in values.items():
-        col = got.column(name)
-        if col.null_count:
-            return False
-        arr = np.asarray(col.combine_chunks()).view(v.dtype)
-        if not np.array_equal(arr.view(np.uint64), v.view(np.uint64)):
-            return False
-    return True
+    pf = pq.ParquetFile(str(path), pre_buffer=False)
+    row0 = 0
+    for r in range(pf.metadata.num_row_groups):
+        got = pf.read_row_group(r, columns=list(LATE_COLUMNS))
+        n = got.num_rows
+        for name, v in values.items():
+            col = got.column(name)
+            if col.null_count:
+                return False
+            arr = np.asarray(col.combine_chunks()).view(np.uint64)
+            if not np.array_equal(arr, v[row0 : row0 + n].view(np.uint64)):
+                return False
+        row0 += n
+    return row0 == len(values["rank"])
 
 
 def _rewrite(path: str | os.PathLike[str], values: dict[str, Any]) -> None:

@@ -91,6 +91,7 @@ from evalsys.engines.columns import (
     lead_columns,
     present_leaf_scores,
 )
+from evalsys.engines.heap import release_free_heap
 from evalsys.engines.ids import check_unique_ids, hash_strings, id_strings
 from evalsys.engines.late_columns import late_writer, patch_late_columns
 from evalsys.engines.options import ScoreOptions, load_compiled
@@ -379,6 +380,7 @@ def run_stream(
             if writer is not None:
                 writer.close()
                 writer = None
+            release_free_heap()  # the chunks' freed buffers, before the (E,) arrays below
             # whole-table checks
             if rows_read == 0:
                 raise DataError("the table has no rows", file=str(src))
@@ -388,7 +390,7 @@ def run_stream(
             if entities == 0:
                 raise DataError("every entity has a missing value; nothing left to score")
             score_all = np.concatenate(scores)
-            del scores, hashes
+            scores.clear()
             rank, pct = rank_and_percentile(score_all)
             median = median_from_ranks(score_all, rank)
             plan = None

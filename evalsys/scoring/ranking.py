@@ -33,14 +33,20 @@ __all__ = ["median_from_ranks", "rank_and_percentile"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+_NO_ORDER: npt.NDArray[np.intp] = np.empty(0, dtype=np.intp)
+_NO_RANKS: IntArray = np.empty(0, dtype=np.int64)
+
 #: Scores per slice below which one sort in the calling thread is used.
 PARALLEL_MIN = 1 << 20
 
 
-def _sorted_slice(key: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray, IntArray]:
-    """Order, sorted keys and within-slice min-ranks (in sorted order) of one slice."""
+def _sorted_slice(score: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray, IntArray]:
+    """Order, sorted keys (``−score``) and within-slice min-ranks (in sorted order) of one
+    slice of the scores."""
+    key = np.negative(score)
     order = np.argsort(key)  # ties in any order: min-ranks do not depend on it
     sk = key[order]
+    del key
     return order, sk, sorted_min_ranks(sk)
 
 
@@ -68,15 +74,14 @@ def rank_and_percentile(score: npt.ArrayLike, *, threads: int = 2) -> tuple[IntA
     if s.ndim != 1:
         raise ShapeError(f"scores must be 1-D (E,), got shape {s.shape}")
     e = s.size
-    key = -s
     parts = max(1, min(int(threads), e // PARALLEL_MIN))
     bounds = np.linspace(0, e, parts + 1).astype(np.int64).tolist()
     spans = list(itertools.pairwise(bounds))
     if parts == 1:
-        sliced = [_sorted_slice(key)]
+        sliced = [_sorted_slice(s)]
     else:
         with ThreadPoolExecutor(parts) as pool:
-            sliced = list(pool.map(lambda ab: _sorted_slice(key[ab[0] : ab[1]]), spans))
+            sliced = list(pool.map(lambda ab: _sorted_slice(s[ab[0] : ab[1]]), spans))
     rank = np.empty(e, dtype=np.int64)
 
     def place(p: int) -> None:
@@ -84,18 +89,27 @@ def rank_and_percentile(score: npt.ArrayLike, *, threads: int = 2) -> tuple[IntA
         for q, (_, sk_q, _) in enumerate(sliced):
             if q != p:
                 r += np.searchsorted(sk_q, sk, side="left")
-        rank[order + spans[p][0]] = r
+        a, b = spans[p]
+        rank[a:b][order] = r  # a view: no (E,) temporary for order + a
+        sliced[p] = (_NO_ORDER, sk, _NO_RANKS)  # order and r are no longer needed
 
     if parts == 1:
         place(0)
     else:
         with ThreadPoolExecutor(parts) as pool:
             list(pool.map(place, range(parts)))
+    sliced.clear()  # the sorted keys, freed before the percentiles are built
     finite = ~np.isnan(s)
     n = int(np.count_nonzero(finite))
-    pct = np.full(e, np.nan)
-    if n:
-        pct[finite] = 100.0 * (n - rank[finite] + 1) / n
+    if n == e:
+        # 100 · (n − r + 1) / n in place, in that order of operations (the same bits)
+        pct = np.subtract(n + 1, rank, dtype=np.float64)  # exact: integers below 2**53
+        pct *= 100.0
+        pct /= n
+    else:
+        pct = np.full(e, np.nan)
+        if n:
+            pct[finite] = 100.0 * (n - rank[finite] + 1) / n
     return rank, pct
 
 
