@@ -42,13 +42,13 @@ def grade_strings(grade: npt.NDArray[np.intp], *labels: tuple[str, ...]) -> tupl
     from the end as numpy does there)."""
     import pyarrow as pa
 
-    from evalsys.model.tables import arrow_array
+    from evalsys.model.tables import arrow_array, arrow_strings
 
     g = np.asarray(grade, dtype=np.int32)
     if g.size and g.min() < 0:
         g = np.where(g < 0, g + len(labels[0]), g)
     idx = arrow_array(g)
-    return tuple(pa.DictionaryArray.from_arrays(idx, pa.array(list(lab))) for lab in labels)
+    return tuple(pa.DictionaryArray.from_arrays(idx, arrow_strings(lab)) for lab in labels)
 
 
 def lead_columns(

@@ -8,7 +8,7 @@ memory-bounded, streaming-capable); openpyxl reads and writes Excel.  Every read
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +165,22 @@ def arrow_array(values: npt.ArrayLike) -> Any:
         typ = pa.from_numpy_dtype(a.dtype)
         return pa.Array.from_buffers(typ, a.size, [None, pa.py_buffer(a)])
     return pa.array(a)
+
+
+def arrow_strings(values: Sequence[str]) -> Any:
+    """A pyarrow string Array of ``values``, built from its offsets and UTF-8 bytes.
+
+    For short label lists (grade names, dictionaries): ``pa.array`` of a list imports
+    pandas to look for pandas types, which costs more than the rest of a small run.
+    """
+    import pyarrow as pa
+
+    data = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(data) + 1, dtype=np.int32)
+    np.cumsum([len(b) for b in data], out=offsets[1:])
+    return pa.Array.from_buffers(
+        pa.string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
+    )
 
 
 def table_from_columns(columns: Mapping[str, npt.NDArray[Any]]) -> Any:
