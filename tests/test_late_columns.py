@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalsys.engines import late_columns
+from evalsys.engines.arrow_io import BackgroundWriter
 from evalsys.engines.late_columns import late_writer, patch_late_columns
 from evalsys.engines.memory import score_entities
 from evalsys.engines.stream import score_file
@@ -193,3 +194,85 @@ def test_any_bit_pattern_survives_the_patch(tmp_path_factory: Any, pairs: list[A
     assert np.array_equal(np.asarray(got.column("rank")), rank)
     back = np.asarray(got.column("percentile")).view(np.uint64)
     assert np.array_equal(back, pct.view(np.uint64))
+
+
+class _FailingWriter:
+    """A writer whose second ``write_table`` fails (a full disk, say)."""
+
+    def __init__(self) -> None:
+        self.tables: list[Any] = []
+        self.closed = False
+
+    def write_table(self, table: Any) -> None:
+        if len(self.tables) == 1:
+            raise OSError("No space left on device")
+        self.tables.append(table)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_background_writer_keeps_order_and_hands_errors_back(tmp_path: Path) -> None:
+    schema = pa.schema([("rank", pa.int64()), ("percentile", pa.float64())])
+    path = tmp_path / "bg.parquet"
+    bg = BackgroundWriter(late_writer(path, schema), depth=1)
+    parts = [pa.table([np.arange(k, k + 5), np.full(5, k / 7)], schema=schema) for k in range(9)]
+    for t in parts:
+        bg.write_table(t)
+    bg.close()
+    assert pq.read_table(path).equals(pa.concat_tables(parts))
+    assert pq.ParquetFile(path).metadata.num_row_groups == 9
+
+    failing = _FailingWriter()
+    bg = BackgroundWriter(failing, depth=1)
+    with pytest.raises(OSError, match="No space left"):
+        for t in parts:  # the error surfaces at a later write or at close
+            bg.write_table(t)
+        bg.close()
+    bg.abort()  # what the engine does on any error: no raise, writer closed
+    assert failing.closed and len(failing.tables) == 1
+
+
+def test_a_failing_write_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error inside the background encoder reaches the caller as itself, and neither the
+    output nor a temporary file is left behind."""
+    src = tmp_path / "data.parquet"
+    write_table(table_from_columns(SAMPLE), src)
+    real = late_columns.late_writer
+
+    def failing_late_writer(path: Any, schema: Any) -> Any:
+        w = real(path, schema)
+        calls = []
+
+        class W:
+            def write_table(self, t: Any) -> None:
+                calls.append(1)
+                if len(calls) == 3:
+                    raise OSError("No space left on device")
+                w.write_table(t)
+
+            def close(self) -> None:
+                w.close()
+
+        return W()
+
+    monkeypatch.setattr("evalsys.engines.stream.late_writer", failing_late_writer)
+    with pytest.raises(OSError, match="No space left"):
+        score_file(COMPILED, src, tmp_path / "out.parquet", progress=False, chunk_rows=1_000)
+    assert [p.name for p in tmp_path.iterdir()] == ["data.parquet"]
+
+
+@pytest.mark.parametrize("ext", ["parquet", "csv"])
+def test_streamed_output_follows_the_umask(tmp_path: Path, ext: str) -> None:
+    """Outputs get the mode of any new file (0o666 less the umask), not mkstemp's 0o600."""
+    import os
+
+    src = tmp_path / "data.parquet"
+    write_table(table_from_columns(SAMPLE), src)
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / f"out.{ext}"
+        score_file(COMPILED, src, out, progress=False)
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644

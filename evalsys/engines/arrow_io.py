@@ -28,6 +28,7 @@ from evalsys.errors import DataError
 __all__ = [
     "GRADE_COLUMNS",
     "STREAM_FORMATS",
+    "BackgroundWriter",
     "arrow_columns",
     "check_format",
     "parquet_writer",
@@ -257,16 +258,74 @@ def parquet_writer(path: str | os.PathLike[str], schema: Any) -> Any:
 
 def writer_options(schema: Any) -> dict[str, Any]:
     """The ``ParquetWriter`` options of :func:`parquet_writer` for ``schema``:
-    ``use_dictionary`` (the text columns but the ids), ``compression`` (per column) and
-    ``store_schema``."""
+    ``use_dictionary`` (the text columns but the ids), ``write_statistics`` (all but the
+    float columns), ``compression`` (per column) and ``store_schema``."""
     import pyarrow as pa
 
     pairs = list(zip(schema.names, schema.types, strict=True))
     return {
         "use_dictionary": [n for n, t in pairs if _text(t) and n != "entity_id"],
+        # no min/max statistics for float columns: computing them is a fifth of the
+        # encoding time, and scores in row order give every row group about the same
+        # range, so readers could not skip any row group by them anyway
+        "write_statistics": [n for n, t in pairs if not pa.types.is_floating(t)],
         "compression": {n: ("none" if pa.types.is_floating(t) else "snappy") for n, t in pairs},
         "store_schema": not plain_schema(schema),
     }
+
+
+class BackgroundWriter:
+    """Writes tables to ``writer`` (a ``ParquetWriter``) in a background thread, at most
+    ``depth`` tables behind the caller.
+
+    Parquet encoding releases the GIL, so the chunks are encoded while the caller scores
+    the next one.  The tables are written in the order given; an error of the writer is
+    raised by the next :meth:`write_table` or by :meth:`close`.  :meth:`close` waits for
+    every table, then closes ``writer``; :meth:`abort` (on an error of the caller's) drops
+    what is queued and closes it without raising.
+    """
+
+    def __init__(self, writer: Any, depth: int = 2) -> None:
+        self._writer = writer
+        self._q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="evalsys-write", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while (table := self._q.get()) is not None:
+            if self._error is None:
+                try:
+                    self._writer.write_table(table)
+                except BaseException as exc:  # handed to the caller
+                    self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def write_table(self, table: Any) -> None:
+        """Queue ``table`` (blocks while ``depth`` tables wait)."""
+        self._raise()
+        self._q.put(table)
+
+    def close(self) -> None:
+        """Write what is queued, close the writer; raise the writer's error if it had one."""
+        self._q.put(None)
+        self._thread.join()
+        self._raise()
+        self._writer.close()
+
+    def abort(self) -> None:
+        """Drop what is queued and close the writer, raising nothing."""
+        self._error = self._error or RuntimeError("aborted")
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._q.get_nowait()
+        self._q.put(None)
+        self._thread.join()
+        with contextlib.suppress(Exception):
+            self._writer.close()
 
 
 def table_writer(path: str | os.PathLike[str], schema: Any, fmt: str) -> Any:

@@ -59,6 +59,7 @@ from evalsys.engines.columns import (
 from evalsys.engines.ids import check_unique_ids, hash_strings, id_strings
 from evalsys.engines.options import ScoreOptions, load_compiled
 from evalsys.errors import DataError
+from evalsys.model.io import follow_umask
 
 __all__ = ["DaskScoring", "client", "run", "run_cluster", "score", "score_frame"]
 
@@ -451,6 +452,7 @@ def run_cluster(
         dst.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
         os.close(fd)
+        follow_umask(tmp)
         writer: Any = None
         try:
             futures = c.compute(res.frame.to_delayed())

@@ -71,6 +71,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evalsys.engines.arrow_io import (
+    BackgroundWriter,
     arrow_columns,
     check_format,
     plain_grades,
@@ -97,6 +98,7 @@ from evalsys.engines.late_columns import late_writer, patch_late_columns
 from evalsys.engines.options import ScoreOptions, load_compiled
 from evalsys.engines.reporting import ProgressBar, ProgressFn, StreamSummary
 from evalsys.errors import DataError, EvalsysError, ValidityWarning
+from evalsys.model.io import follow_umask
 from evalsys.scoring.ranking import median_from_ranks
 from evalsys.scoring.result import rank_and_percentile
 
@@ -320,6 +322,7 @@ def run_stream(
         os.close(fd)
         fd, out_tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
         os.close(fd)
+        follow_umask(out_tmp)
         bar = ProgressBar(progress, total_rows, f"scoring {src.name}")
         try:
             scores: list[FloatArray] = []
@@ -366,8 +369,8 @@ def run_stream(
                         if not plain_schema(table.schema):
                             table = plain_grades(table)
                         if writer is None:
-                            writer = late_writer(out_tmp, table.schema)
-                        writer.write_table(table)
+                            writer = BackgroundWriter(late_writer(out_tmp, table.schema))
+                        writer.write_table(table)  # encoded while the next chunk is scored
                     else:
                         batch = pa.RecordBatch.from_pydict(arrow_columns(out))
                         if writer is None:
@@ -402,7 +405,9 @@ def run_stream(
                 _pass_two(ipc_tmp, out_tmp, fmt_out, rank, pct, plan)
             os.replace(out_tmp, dst)
         except BaseException:
-            if writer is not None:
+            if isinstance(writer, BackgroundWriter):
+                writer.abort()
+            elif writer is not None:
                 with contextlib.suppress(Exception):
                     writer.close()
             with contextlib.suppress(OSError):

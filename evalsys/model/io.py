@@ -30,6 +30,7 @@ __all__ = [
     "DocumentEntries",
     "atomic_write",
     "dump_tree",
+    "follow_umask",
     "line_of",
     "load_tree",
     "read_document",
@@ -429,6 +430,15 @@ def dump_tree(spec: TreeSpec, fmt: str = "yaml") -> str:
 # --------------------------------------------------------------------- output
 
 
+def follow_umask(path: str | os.PathLike[str]) -> None:
+    """Give ``path`` the mode a newly created file gets (``0o666`` less the umask):
+    ``tempfile.mkstemp`` creates its files ``0o600``, which an output renamed from it
+    would keep."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 @contextlib.contextmanager
 def atomic_write(
     path: str | os.PathLike[str], mode: str = "wb", *, inputs: Sequence[str | os.PathLike[str]] = ()
@@ -450,9 +460,7 @@ def atomic_write(
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise EvalsysError(f"cannot write: {exc.strerror or exc}", file=str(path)) from None
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs follow the umask
+    follow_umask(tmp)
     try:
         with os.fdopen(fd, mode) as fh:
             yield fh
