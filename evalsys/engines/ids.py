@@ -85,20 +85,43 @@ def check_unique_ids(
     hashes: list[npt.NDArray[np.uint64]],
     read_ids: Callable[[], npt.NDArray[np.str_]],
     id_column: str,
+    *,
+    threads: int = 2,
 ) -> None:
     """Raise the in-memory engine's error (:func:`evalsys.model.data.check_unique`) if an
     entity id occurs twice.
 
     ``hashes`` are the id hashes of every chunk in row order; only when two are equal is
     the id column read again (``read_ids``: every id, in row order) to confirm it.  The
-    list is emptied as its arrays are joined, so at most one copy of the hashes (8 bytes
-    per entity) is alive while they are sorted.
+    list is emptied as its arrays are joined, so about one copy of the hashes (8 bytes per
+    entity) is alive at a time.  Equal hashes share their top bits, so the hashes are
+    split by them into ``threads`` buckets sorted in parallel (numpy's sort releases the
+    GIL), from :data:`PARALLEL_MIN` hashes on.
     """
     if not hashes:
         return
     h = np.concatenate(hashes)
     hashes.clear()
+    if threads > 1 and h.size >= PARALLEL_MIN:
+        bits = max(1, int(threads - 1).bit_length())
+        bucket = (h >> np.uint64(64 - bits)).astype(np.uint8)
+        parts = [h[bucket == b] for b in range(1 << bits)]
+        del h, bucket
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            found = any(pool.map(_has_equal_neighbours, parts))
+    else:
+        found = _has_equal_neighbours(h)
+    if found:
+        check_unique(read_ids(), id_column)
+
+
+#: Hashes from which :func:`check_unique_ids` sorts in parallel.
+PARALLEL_MIN = 1 << 20
+
+
+def _has_equal_neighbours(h: npt.NDArray[np.uint64]) -> bool:
+    """Sort ``h`` in place; whether two of its values are equal."""
     h.sort()
-    if not (h[1:] == h[:-1]).any():
-        return
-    check_unique(read_ids(), id_column)
+    return bool((h[1:] == h[:-1]).any())
