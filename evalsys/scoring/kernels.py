@@ -176,17 +176,31 @@ def _linear_py(
                             lk = lk if (lk > 0.0 or lk != lk) else 0.0
                             lk = lk if (lk < 1.0 or lk != lk) else 1.0
                             ls[i] += lk * sk
+                    # one comparison per clip (a select the compiler vectorises): NaN
+                    # compares false, so it stays; −0.0 <= 0.0, so it becomes +0.0.  A
+                    # unit multiplier is skipped (x · 1.0 is x, bit for bit)
                     out = S[d, k]
-                    if j == s_:
+                    first = j == s_
+                    if m == 1.0 and first:
+                        for i in range(n):
+                            r = (x[i] - qk) * ck
+                            r = 0.0 if r <= 0.0 else r
+                            out[i] = w if r >= w else r
+                    elif m == 1.0:
+                        for i in range(n):
+                            r = (x[i] - qk) * ck
+                            r = 0.0 if r <= 0.0 else r
+                            out[i] += w if r >= w else r
+                    elif first:
                         for i in range(n):
                             r = (x[i] * m - qk) * ck
-                            r = r if (r > 0.0 or r != r) else 0.0
-                            out[i] = r if (r < w or r != r) else w
+                            r = 0.0 if r <= 0.0 else r
+                            out[i] = w if r >= w else r
                     else:
                         for i in range(n):
                             r = (x[i] * m - qk) * ck
-                            r = r if (r > 0.0 or r != r) else 0.0
-                            out[i] += r if (r < w or r != r) else w
+                            r = 0.0 if r <= 0.0 else r
+                            out[i] += w if r >= w else r
                 if want_ls:
                     dst = lsp[col, a : a + n]
                     for i in range(n):
