@@ -72,7 +72,7 @@ def late_writer(path: str | os.PathLike[str], schema: Any) -> Any:
         schema,
         use_dictionary=[c for c in opts["use_dictionary"] if c not in LATE_COLUMNS],
         compression=codec,
-        column_encoding=dict.fromkeys(LATE_COLUMNS, "PLAIN"),
+        column_encoding={**opts["column_encoding"], **dict.fromkeys(LATE_COLUMNS, "PLAIN")},
         write_statistics=[c for c in opts["write_statistics"] if c not in LATE_COLUMNS],
         data_page_size=_ONE_PAGE,
         max_rows_per_page=_ONE_PAGE,
