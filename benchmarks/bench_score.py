@@ -10,14 +10,16 @@ streaming engine (FCE, M(·,+)) into a Parquet output, each run in a fresh proce
 table gives medians over the runs:
 
 * ``scoring s`` — ``evalsys.engines.stream.score_file`` inside the child (read, check, score,
-  rank, write both passes), and ``rows/s`` from it;
+  rank, write the output), and ``rows/s`` from it;
 * ``process s`` — the whole child process including interpreter start-up and imports;
 * ``peak RSS`` — the child's ``ru_maxrss``;
 * ``read only s`` — reading the same columns with ``ParquetFile.iter_batches`` and
   nothing else, the "speed of simply reading the data", and the ratio to it;
 * the in-memory engine (``evalsys score`` before streaming) for 1M rows, as a baseline.
 
-Targets (2 cores): ≥ 1,000,000 merchants/s end to end; 10M merchants in ≤ 2 GB peak RSS.
+Targets (2 cores): ≥ 2,000,000 merchants/s end to end at 10M rows and ≥ 1,000,000 for a
+1M-row file from cold; 10M merchants in ≤ 1 GB peak RSS.  ``--sizes 10000000 30000000``
+also prints the slope of the peak RSS per entity between the two largest sizes.
 The script prints figures, not pass/fail.
 """
 
@@ -88,12 +90,15 @@ def main() -> None:
     print_machine()
     out_dir = ROOT / "benchmarks" / ".data"
     rows_out = []
+    peaks: dict[int, float] = {}
     for n in sizes:
         src = merchants_parquet(n)
         out = out_dir / f"scores_{n}.parquet"
-        reps = args.repeats if n <= 1_000_000 else 1
+        reps = args.repeats if n <= 10_000_000 else 1
+        peaks[n] = 0.0
         read = measure(READ.format(src=str(src)), reps)
         stream = measure(STREAM.format(src=str(src), out=str(out)), reps)
+        peaks[n] = stream["rss"]
         rows_out.append(
             [
                 f"stream {n:,}",
@@ -134,7 +139,18 @@ def main() -> None:
             ],
         )
     )
-    print("targets: >= 1,000,000 rows/s (scoring); 10M rows with peak RSS <= 2 GB")
+    big = sorted(n for n in peaks if n >= 10_000_000)
+    if len(big) >= 2:
+        a, b = big[0], big[-1]
+        slope = (peaks[b] - peaks[a]) * 2**20 / (b - a)
+        print(
+            f"peak RSS slope {a:,} -> {b:,} rows: {slope:.1f} bytes per entity "
+            "(exact global ranks keep each entity's score and id hash, then sort them)"
+        )
+    print(
+        "targets: >= 2,000,000 rows/s at 10M rows, >= 1,000,000 rows/s for 1M rows from cold "
+        "(scoring s); peak RSS <= 1 GB at 10M rows"
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalsys.engines import late_columns
-from evalsys.engines.arrow_io import BackgroundWriter
+from evalsys.engines.arrow_io import BackgroundWriter, dictionary_columns
 from evalsys.engines.late_columns import late_writer, patch_late_columns
 from evalsys.engines.memory import score_entities
 from evalsys.engines.stream import score_file
@@ -240,8 +240,8 @@ def test_a_failing_write_leaves_no_output(tmp_path: Path, monkeypatch: pytest.Mo
     write_table(table_from_columns(SAMPLE), src)
     real = late_columns.late_writer
 
-    def failing_late_writer(path: Any, schema: Any) -> Any:
-        w = real(path, schema)
+    def failing_late_writer(path: Any, schema: Any, decoded: Any = ()) -> Any:
+        w = real(path, schema, decoded)
         calls = []
 
         class W:
@@ -276,3 +276,41 @@ def test_streamed_output_follows_the_umask(tmp_path: Path, ext: str) -> None:
     finally:
         os.umask(old)
     assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_low_cardinality_passthrough_travels_as_dictionaries(tmp_path: Path) -> None:
+    """Passthrough text columns stored dictionary-encoded are read and written as
+    dictionaries (row groups with different dictionaries, chunks across row groups) and
+    read back as the in-memory engine's plain strings; a unique-per-row text column and
+    an int32 column (which makes the Arrow schema stored) are handled too."""
+    rng = np.random.default_rng(8)
+    n = 9_000
+    cols = dict(SAMPLE)
+    cols = {k: np.asarray(v)[:n] for k, v in cols.items()}
+    region = np.where(
+        np.arange(n) < 4_000, rng.choice(["north", "south"], n), rng.choice(["west", "北"], n)
+    )
+    base = pa.table({k: pa.array(v) for k, v in cols.items()})
+    base = base.append_column("region", pa.array(region))
+    base = base.append_column("name", pa.array([f"shop {i}" for i in range(n)]))
+    for extra, types in [((), "plain"), (("code",), "int32")]:
+        tab = base
+        if extra:
+            tab = tab.append_column("code", pa.array(np.arange(n, dtype=np.int32)))
+        src = tmp_path / f"in-{types}.parquet"
+        pq.write_table(tab, src, row_group_size=3_000)
+        assert set(dictionary_columns(src, ["segment", "region", "name"])) == {"segment", "region"}
+        keep = ("segment", "tier", "region", "name", *extra)
+        out = tmp_path / f"out-{types}.parquet"
+        score_file(COMPILED, src, out, progress=False, chunk_rows=2_500, passthrough=keep)
+        d = indicator_data(COMPILED, read_table(src), passthrough=keep)
+        ref = tmp_path / f"ref-{types}.parquet"
+        write_table(table_from_columns(score_entities(COMPILED, d).to_columns()), ref)
+        got = read_table(out)
+        assert got.column("region").type == pa.string()
+        assert got.column("region").to_pylist() == region.tolist()
+        if not extra:  # the in-memory engine keeps no int32 (numpy columns are int64)
+            assert got.equals(read_table(ref))
+        else:
+            assert got.schema.field("code").type == pa.int32()
+            assert got.drop_columns(["code"]).equals(read_table(ref).drop_columns(["code"]))

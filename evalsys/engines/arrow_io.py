@@ -16,7 +16,7 @@ import contextlib
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "BackgroundWriter",
     "arrow_columns",
     "check_format",
+    "dictionary_columns",
     "parquet_writer",
     "plain_grades",
     "plain_schema",
@@ -86,6 +87,40 @@ def schema_names(path: Path, fmt: str) -> tuple[list[str], int | None]:
         raise DataError(f"cannot read {fmt.upper()}: {exc}", file=str(path)) from None
 
 
+def dictionary_columns(path: Path, columns: Sequence[str]) -> tuple[str, ...]:
+    """The text ``columns`` of a Parquet file that are cheaper to carry as dictionaries.
+
+    A low-cardinality text column (a segment, a tier, a region) is stored dictionary
+    encoded: read as a dictionary array it needs no string per row, and written back it
+    needs no hashing of every value.  Chosen from the first row group's metadata: a
+    string column whose chunk has a dictionary page of at most an eighth of the chunk (a
+    high-cardinality column, whose writer fell back to plain pages, is left as it is).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError):
+        return ()
+    md, schema = pf.metadata, pf.schema_arrow
+    if md.num_row_groups == 0:
+        return ()
+    rg = md.row_group(0)
+    index = {rg.column(i).path_in_schema: i for i in range(rg.num_columns)}
+    out = []
+    for c in columns:
+        if c not in index or not pa.types.is_string(schema.field(c).type):
+            continue
+        cc = rg.column(index[c])
+        if not cc.has_dictionary_page or cc.dictionary_page_offset is None:
+            continue
+        dict_bytes = cc.data_page_offset - cc.dictionary_page_offset
+        if dict_bytes > 0 and 8 * dict_bytes <= cc.total_compressed_size:
+            out.append(c)
+    return tuple(out)
+
+
 def read_batches(
     path: Path,
     fmt: str,
@@ -93,8 +128,10 @@ def read_batches(
     float_columns: list[str],
     text: bool,
     batch_rows: int = 65_536,
+    dictionary: Sequence[str] = (),
 ) -> Iterator[Any]:
-    """Record batches of the selected columns (leaf columns as float64, or as text)."""
+    """Record batches of the selected columns (leaf columns as float64, or as text;
+    Parquet ``dictionary`` columns as dictionary arrays, :func:`dictionary_columns`)."""
     import pyarrow as pa
 
     if fmt == "parquet":
@@ -102,7 +139,7 @@ def read_batches(
 
         # pre_buffer (pyarrow's default) keeps every row group read so far in its read
         # cache until the file is closed: at 10M rows, ~500 MB held for nothing
-        pf = pq.ParquetFile(path, pre_buffer=False)
+        pf = pq.ParquetFile(path, pre_buffer=False, read_dictionary=list(dictionary) or None)
         yield from pf.iter_batches(batch_size=batch_rows, columns=columns, use_threads=True)
         return
     from pyarrow import csv
@@ -218,28 +255,29 @@ def _text(t: Any) -> bool:
     )
 
 
-def plain_schema(schema: Any) -> bool:
+def plain_schema(schema: Any, decoded: Collection[str] = ()) -> bool:
     """Whether Parquet alone restores every column (so no Arrow schema need be stored):
-    simple types, and grade columns as plain or dictionary strings."""
+    simple types, and the grade columns and ``decoded`` (text columns the engine itself
+    read as dictionaries, :func:`dictionary_columns`) as plain or dictionary strings."""
     return all(
-        _simple(t) or (n in GRADE_COLUMNS and _text(t))
+        _simple(t) or ((n in GRADE_COLUMNS or n in decoded) and _text(t))
         for n, t in zip(schema.names, schema.types, strict=True)
     )
 
 
-def plain_grades(table: Any) -> Any:
-    """``table`` with its dictionary grade columns as plain strings — needed when another
-    column's type makes :func:`parquet_writer` store the Arrow schema."""
+def plain_grades(table: Any, decoded: Collection[str] = ()) -> Any:
+    """``table`` with its dictionary grade (and ``decoded``) columns as plain strings —
+    needed when another column's type makes :func:`parquet_writer` store the Arrow schema."""
     import pyarrow as pa
 
-    for name in GRADE_COLUMNS:
+    for name in (*GRADE_COLUMNS, *decoded):
         if name in table.column_names and pa.types.is_dictionary(table.schema.field(name).type):
             i = table.column_names.index(name)
             table = table.set_column(i, name, table.column(name).cast(pa.string()))
     return table
 
 
-def parquet_writer(path: str | os.PathLike[str], schema: Any) -> Any:
+def parquet_writer(path: str | os.PathLike[str], schema: Any, decoded: Collection[str] = ()) -> Any:
     """A ``ParquetWriter`` for score outputs: dictionary encoding for the low-cardinality
     text columns (not the ids), floats stored plain (they do not compress), the rest
     snappy-compressed.
@@ -253,10 +291,10 @@ def parquet_writer(path: str | os.PathLike[str], schema: Any) -> Any:
     """
     import pyarrow.parquet as pq
 
-    return pq.ParquetWriter(str(path), schema, **writer_options(schema))
+    return pq.ParquetWriter(str(path), schema, **writer_options(schema, decoded))
 
 
-def writer_options(schema: Any) -> dict[str, Any]:
+def writer_options(schema: Any, decoded: Collection[str] = ()) -> dict[str, Any]:
     """The ``ParquetWriter`` options of :func:`parquet_writer` for ``schema``:
     ``use_dictionary`` (the text columns but the ids), ``column_encoding`` (``row``
     delta-encoded), ``write_statistics`` (all but the float columns), ``compression`` (per
@@ -276,7 +314,7 @@ def writer_options(schema: Any) -> dict[str, Any]:
         # range, so readers could not skip any row group by them anyway
         "write_statistics": [n for n, t in pairs if not pa.types.is_floating(t)],
         "compression": codec,
-        "store_schema": not plain_schema(schema),
+        "store_schema": not plain_schema(schema, decoded),
     }
 
 

@@ -31,6 +31,7 @@ Apache Parquet format specification, "Data Pages" and "Column chunks"
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ LATE_COLUMNS = ("rank", "percentile")
 _ONE_PAGE = (1 << 31) - (1 << 20)
 
 
-def late_writer(path: str | os.PathLike[str], schema: Any) -> Any:
+def late_writer(path: str | os.PathLike[str], schema: Any, decoded: Collection[str] = ()) -> Any:
     """A ``ParquetWriter`` like :func:`~evalsys.engines.arrow_io.parquet_writer` whose
     :data:`LATE_COLUMNS` can be patched in place.
 
@@ -55,6 +56,9 @@ def late_writer(path: str | os.PathLike[str], schema: Any) -> Any:
         The file to write.
     schema
         The table schema; it must hold ``rank`` (int64) and ``percentile`` (float64).
+    decoded
+        Text columns read as dictionaries by the engine
+        (:func:`~evalsys.engines.arrow_io.dictionary_columns`), restored as plain strings.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -64,7 +68,7 @@ def late_writer(path: str | os.PathLike[str], schema: Any) -> Any:
     for name, typ in zip(LATE_COLUMNS, (pa.int64(), pa.float64()), strict=True):
         if schema.field(name).type != typ:
             raise TypeError(f"column {name!r} must be {typ}, not {schema.field(name).type}")
-    opts = writer_options(schema)
+    opts = writer_options(schema, decoded)
     codec = dict(opts["compression"])
     codec.update(dict.fromkeys(LATE_COLUMNS, "none"))
     return pq.ParquetWriter(
@@ -76,7 +80,7 @@ def late_writer(path: str | os.PathLike[str], schema: Any) -> Any:
         write_statistics=[c for c in opts["write_statistics"] if c not in LATE_COLUMNS],
         data_page_size=_ONE_PAGE,
         max_rows_per_page=_ONE_PAGE,
-        store_schema=not plain_schema(schema),
+        store_schema=not plain_schema(schema, decoded),
     )
 
 

@@ -74,6 +74,7 @@ from evalsys.engines.arrow_io import (
     BackgroundWriter,
     arrow_columns,
     check_format,
+    dictionary_columns,
     plain_grades,
     plain_schema,
     prefetch,
@@ -258,6 +259,11 @@ def run_stream(
     used = {id_column, *needed}
     ignored = tuple(c for c in names if c not in used and c not in opts.passthrough)
 
+    # Parquet without contributions is written in one pass (late_columns); there the
+    # low-cardinality passthrough text columns travel as dictionaries (same output)
+    direct = fmt_out == "parquet" and not opts.contributions
+    decoded = dictionary_columns(src, extra) if direct and fmt_in == "parquet" else ()
+
     from evalsys.scoring.kernels import choose
 
     expected = total_rows if total_rows is not None else src.stat().st_size // (8 * len(columns))
@@ -277,7 +283,9 @@ def run_stream(
 
         def prepared() -> Iterator[Any]:
             offset = 0
-            batches = read_batches(src, fmt_in, cols, needed, text, min(chunk_rows, 1 << 20))
+            batches = read_batches(
+                src, fmt_in, cols, needed, text, min(chunk_rows, 1 << 20), decoded
+            )
             for tbl in rebatch(batches, chunk_rows):
                 cv = check_block(compiled, tbl, opts, offset)
                 ids = hashes = None
@@ -315,9 +323,8 @@ def run_stream(
         import pyarrow.ipc as ipc
 
         grade_ids = tuple(g.id for g in spec.grades)
-        # Parquet without contributions: one encoding, ranks patched in afterwards
+        # Parquet without contributions (direct): one encoding, ranks patched in afterwards
         # (evalsys.engines.late_columns); otherwise an Arrow IPC pass-one file
-        direct = fmt_out == "parquet" and not opts.contributions
         fd, ipc_tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".pass1", dir=dst.parent)
         os.close(fd)
         fd, out_tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
@@ -366,10 +373,10 @@ def run_stream(
                         # the final columns, rank and percentile as placeholders
                         late = (np.zeros(m, dtype=np.int64), np.zeros(m))
                         table = pa.Table.from_pydict(arrow_columns(final_columns(out, *late, None)))
-                        if not plain_schema(table.schema):
-                            table = plain_grades(table)
+                        if not plain_schema(table.schema, decoded):
+                            table = plain_grades(table, decoded)
                         if writer is None:
-                            writer = BackgroundWriter(late_writer(out_tmp, table.schema))
+                            writer = BackgroundWriter(late_writer(out_tmp, table.schema, decoded))
                         writer.write_table(table)  # encoded while the next chunk is scored
                     else:
                         batch = pa.RecordBatch.from_pydict(arrow_columns(out))
