@@ -61,8 +61,9 @@ def main() -> None:
 
     names = ["numba", "numpy"] if kernels.available() else ["numpy"]
     scorers = {(k, t): make_scorer(compiled, threads=t, kernel=k) for k in names for t in (1, 2)}
-    for s in scorers.values():  # warm-up (compiles, or loads numba's cache)
-        s.block(X[:1000], data.votes, data.present[:1000], vectors=False)
+    for s in scorers.values():  # warm-up (compiles, or loads numba's cache), both outputs
+        for vectors in (False, True):
+            s.block(X[:1000], data.votes, data.present[:1000], vectors=vectors)
 
     rows = []
     for clock in ("wall", "cpu"):
