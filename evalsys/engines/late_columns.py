@@ -31,13 +31,13 @@ Apache Parquet format specification, "Data Pages" and "Column chunks"
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["LATE_COLUMNS", "late_writer", "patch_late_columns"]
+__all__ = ["LATE_COLUMNS", "LateValues", "late_writer", "patch_late_columns", "patch_late_values"]
 
 #: The columns written as placeholders and patched once the whole table has been seen.
 LATE_COLUMNS = ("rank", "percentile")
@@ -84,6 +84,10 @@ def late_writer(path: str | os.PathLike[str], schema: Any, decoded: Collection[s
     )
 
 
+#: The late values of rows ``row0 : row0 + n`` (both 1-D, ``n`` long): ``(rank, percentile)``.
+LateValues = Callable[[int, int], tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]
+
+
 def patch_late_columns(
     path: str | os.PathLike[str],
     rank: npt.NDArray[np.int64],
@@ -105,28 +109,56 @@ def patch_late_columns(
     """
     import pyarrow.parquet as pq
 
-    values = {
-        "rank": np.ascontiguousarray(rank, dtype="<i8"),
-        "percentile": np.ascontiguousarray(percentile, dtype="<f8"),
-    }
+    rank = np.ascontiguousarray(rank, dtype="<i8")
+    percentile = np.ascontiguousarray(percentile, dtype="<f8")
+    rows = pq.ParquetFile(str(path)).metadata.num_rows
+    for name, v in (("rank", rank), ("percentile", percentile)):
+        if v.shape != (rows,):
+            raise ValueError(f"{name}: {v.shape[0]} values for {rows} rows")
+    return patch_late_values(
+        path, lambda row0, n: (rank[row0 : row0 + n], percentile[row0 : row0 + n])
+    )
+
+
+def patch_late_values(path: str | os.PathLike[str], values: LateValues) -> bool:
+    """:func:`patch_late_columns` with the values given row group by row group:
+    ``values(row0, n)`` returns the rank and percentile of rows ``row0 : row0 + n``.
+
+    It is called in row order, once per row group to write, again to read back (and
+    once more if the file has to be rewritten), so it may load its values lazily — the
+    out-of-core ranks of :mod:`evalsys.engines.spill` do.
+    """
+    import pyarrow.parquet as pq
+
     md = pq.ParquetFile(str(path)).metadata
-    for name, v in values.items():
-        if v.shape != (md.num_rows,):
-            raise ValueError(f"{name}: {v.shape[0]} values for {md.num_rows} rows")
     fd = os.open(str(path), os.O_RDWR)
     try:
         places = _places(md, fd)
         if places is not None:
-            for name, spans in places.items():
-                buf = values[name].data.cast("B")
-                for start, row0, n in spans:
-                    os.pwrite(fd, buf[8 * row0 : 8 * (row0 + n)], start)
+            for (r_at, row0, n), (p_at, _, _) in zip(
+                places["rank"], places["percentile"], strict=True
+            ):
+                rank, pct = _late_slices(values, row0, n)
+                os.pwrite(fd, rank.data.cast("B"), r_at)
+                os.pwrite(fd, pct.data.cast("B"), p_at)
     finally:
         os.close(fd)
     if places is not None and _reads_back(path, values):
         return True
     _rewrite(path, values)
     return False
+
+
+def _late_slices(
+    values: LateValues, row0: int, n: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """``values(row0, n)`` as contiguous little-endian arrays of ``n`` values each."""
+    rank, pct = values(row0, n)
+    rank = np.ascontiguousarray(rank, dtype="<i8")
+    pct = np.ascontiguousarray(pct, dtype="<f8")
+    if rank.shape != (n,) or pct.shape != (n,):
+        raise ValueError(f"late values of rows {row0}..{row0 + n - 1}: {rank.shape}, {pct.shape}")
+    return rank, pct
 
 
 def _places(md: Any, fd: int) -> dict[str, list[tuple[int, int, int]]] | None:
@@ -198,7 +230,7 @@ def _single_page(fd: int, offset: int, chunk_size: int, rows: int) -> bool:
     )
 
 
-def _reads_back(path: str | os.PathLike[str], values: dict[str, Any]) -> bool:
+def _reads_back(path: str | os.PathLike[str], values: LateValues) -> bool:
     """Whether the file's late columns read back exactly as ``values`` (bit for bit),
     read one row group at a time (memory of one row group, not of the whole column)."""
     import pyarrow.parquet as pq
@@ -208,20 +240,20 @@ def _reads_back(path: str | os.PathLike[str], values: dict[str, Any]) -> bool:
     for r in range(pf.metadata.num_row_groups):
         got = pf.read_row_group(r, columns=list(LATE_COLUMNS))
         n = got.num_rows
-        for name, v in values.items():
+        for name, v in zip(LATE_COLUMNS, _late_slices(values, row0, n), strict=True):
             col = got.column(name)
             if col.null_count:
                 return False
             a = col.combine_chunks()
             # the values buffer itself (np.asarray of an Arrow array imports pandas)
             arr = np.frombuffer(a.buffers()[1], dtype=np.uint64, count=len(a), offset=8 * a.offset)
-            if not np.array_equal(arr, v[row0 : row0 + n].view(np.uint64)):
+            if not np.array_equal(arr, v.view(np.uint64)):
                 return False
         row0 += n
-    return row0 == len(values["rank"])
+    return True
 
 
-def _rewrite(path: str | os.PathLike[str], values: dict[str, Any]) -> None:
+def _rewrite(path: str | os.PathLike[str], values: LateValues) -> None:
     """The fallback: read the file row group by row group, replace the late columns and
     write it again (to a temporary file renamed onto ``path``)."""
     import pyarrow as pa
@@ -237,9 +269,9 @@ def _rewrite(path: str | os.PathLike[str], values: dict[str, Any]) -> None:
         for r in range(src.metadata.num_row_groups):
             t = src.read_row_group(r)
             n = t.num_rows
-            for name, v in values.items():
+            for name, v in zip(LATE_COLUMNS, _late_slices(values, row0, n), strict=True):
                 i = t.column_names.index(name)
-                t = t.set_column(i, name, pa.array(v[row0 : row0 + n]))
+                t = t.set_column(i, name, pa.array(v))
             if writer is None:
                 writer = parquet_writer(tmp, t.schema)
             writer.write_table(t)

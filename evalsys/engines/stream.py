@@ -95,9 +95,10 @@ from evalsys.engines.columns import (
 )
 from evalsys.engines.heap import release_free_heap
 from evalsys.engines.ids import check_unique_ids, hash_strings, id_strings
-from evalsys.engines.late_columns import late_writer, patch_late_columns
+from evalsys.engines.late_columns import late_writer, patch_late_columns, patch_late_values
 from evalsys.engines.options import ScoreOptions, load_compiled
 from evalsys.engines.reporting import ProgressBar, ProgressFn, StreamSummary
+from evalsys.engines.spill import SpilledScores, score_moments, spill_min_rows
 from evalsys.errors import DataError, EvalsysError, ValidityWarning
 from evalsys.model.io import follow_umask
 from evalsys.scoring.ranking import median_from_ranks
@@ -220,7 +221,7 @@ def run_stream(
 ) -> StreamSummary:
     """:func:`score_file` with the choices of ``options`` (default :class:`ScoreOptions`)."""
     t0 = time.perf_counter()
-    from evalsys.model.data import required_columns
+    from evalsys.model.data import check_unique, required_columns
     from evalsys.scoring.plan import data_range, leaf_plan, open_bounds
     from evalsys.scoring.result import ColumnSums
 
@@ -331,6 +332,11 @@ def run_stream(
         os.close(fd)
         follow_umask(out_tmp)
         bar = ProgressBar(progress, total_rows, f"scoring {src.name}")
+        # from SPILL_MIN_ROWS rows the per-entity state goes to bucket files (spill.py)
+        spill = None
+        if direct and total_rows is not None and total_rows >= spill_min_rows():
+            gs = compiled.grade_scores
+            spill = SpilledScores(dst.parent, float(np.min(gs)), float(np.max(gs)))
         try:
             scores: list[FloatArray] = []
             hashes: list[npt.NDArray[np.uint64]] = []
@@ -348,7 +354,10 @@ def run_stream(
                 n = tbl.num_rows
                 col_max = np.fmax(col_max, cv.column_max)
                 if id_hash is not None:
-                    hashes.append(id_hash)
+                    if spill is not None:
+                        spill.add_hashes(id_hash)
+                    else:
+                        hashes.append(id_hash)
                 keep = cv.keep
                 if cv.skipped:
                     n_skipped += len(cv.skipped)
@@ -360,7 +369,10 @@ def run_stream(
                 m = rows.size
                 if m:
                     blk = score_block(scorer, cv, opts)
-                    scores.append(blk.score)
+                    if spill is not None:
+                        spill.add_scores(blk.score)
+                    else:
+                        scores.append(blk.score)
                     gi = np.where(blk.grade >= 0, blk.grade, G)
                     grade_counts += np.bincount(gi, minlength=G + 1)
                     low_validity += int((blk.validity < 0.5).sum())
@@ -391,25 +403,41 @@ def run_stream(
                 writer.close()
                 writer = None
             release_free_heap()  # the chunks' freed buffers, before the (E,) arrays below
+            if spill is not None:
+                spill.finish()
             # whole-table checks
             if rows_read == 0:
                 raise DataError("the table has no rows", file=str(src))
             check_fractions(col_max, leaves)
-            if has_id:
+            if has_id and spill is not None:
+                if spill.has_duplicate_hash():  # confirmed (or not) on the ids themselves
+                    check_unique(read_ids(src, fmt_in, id_column), id_column)
+            elif has_id:
                 check_unique_ids(hashes, lambda: read_ids(src, fmt_in, id_column), id_column)
             if entities == 0:
                 raise DataError("every entity has a missing value; nothing left to score")
-            score_all = np.concatenate(scores)
-            scores.clear()
-            rank, pct = rank_and_percentile(score_all)
-            median = median_from_ranks(score_all, rank)
-            plan = None
-            if leaf_sums is not None:
-                plan = ContributionPlan.of(compiled, leaf_sums.mean(), scorer.leaf_weights)
-            if direct:
-                patch_late_columns(out_tmp, rank, pct)
+            if spill is not None:
+                import pyarrow.parquet as pq
+
+                md = pq.ParquetFile(out_tmp).metadata
+                groups = [md.row_group(r).num_rows for r in range(md.num_row_groups)]
+                late_values, median = spill.rank(groups)
+                patch_late_values(out_tmp, late_values)
+                mean, low, high = score_moments(out_tmp, entities)
             else:
-                _pass_two(ipc_tmp, out_tmp, fmt_out, rank, pct, plan)
+                score_all = np.concatenate(scores)
+                scores.clear()
+                rank, pct = rank_and_percentile(score_all)
+                median = median_from_ranks(score_all, rank)
+                mean = float(np.mean(score_all))
+                low, high = float(np.min(score_all)), float(np.max(score_all))
+                plan = None
+                if leaf_sums is not None:
+                    plan = ContributionPlan.of(compiled, leaf_sums.mean(), scorer.leaf_weights)
+                if direct:
+                    patch_late_columns(out_tmp, rank, pct)
+                else:
+                    _pass_two(ipc_tmp, out_tmp, fmt_out, rank, pct, plan)
             os.replace(out_tmp, dst)
         except BaseException:
             if isinstance(writer, BackgroundWriter):
@@ -424,6 +452,8 @@ def run_stream(
             bar.close()
             with contextlib.suppress(OSError):
                 os.unlink(ipc_tmp)
+            if spill is not None:
+                spill.close()
         seconds = time.perf_counter() - t0
         if low_validity:
             warnings.warn(
@@ -442,12 +472,7 @@ def run_stream(
             ignored_columns=ignored,
             grades={gid: int(grade_counts[g]) for g, gid in enumerate(grade_ids)},
             low_validity=low_validity,
-            score={
-                "mean": float(np.mean(score_all)),
-                "median": median,
-                "min": float(np.min(score_all)),
-                "max": float(np.max(score_all)),
-            },
+            score={"mean": mean, "median": median, "min": low, "max": high},
             output=str(dst),
             chunks=n_chunks,
             chunk_rows=chunk_rows,

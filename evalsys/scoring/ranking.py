@@ -28,7 +28,7 @@ import numpy.typing as npt
 from evalsys.errors import ShapeError
 from evalsys.scoring.grading import sorted_min_ranks
 
-__all__ = ["median_from_ranks", "rank_and_percentile"]
+__all__ = ["median_from_ranks", "rank_and_percentile", "sorted_slice"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -40,7 +40,7 @@ _NO_RANKS: IntArray = np.empty(0, dtype=np.int64)
 PARALLEL_MIN = 1 << 20
 
 
-def _sorted_slice(score: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray, IntArray]:
+def sorted_slice(score: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray, IntArray]:
     """Order, sorted keys (``−score``) and within-slice min-ranks (in sorted order) of one
     slice of the scores."""
     key = np.negative(score)
@@ -78,10 +78,10 @@ def rank_and_percentile(score: npt.ArrayLike, *, threads: int = 2) -> tuple[IntA
     bounds = np.linspace(0, e, parts + 1).astype(np.int64).tolist()
     spans = list(itertools.pairwise(bounds))
     if parts == 1:
-        sliced = [_sorted_slice(s)]
+        sliced = [sorted_slice(s)]
     else:
         with ThreadPoolExecutor(parts) as pool:
-            sliced = list(pool.map(lambda ab: _sorted_slice(s[ab[0] : ab[1]]), spans))
+            sliced = list(pool.map(lambda ab: sorted_slice(s[ab[0] : ab[1]]), spans))
     rank = np.empty(e, dtype=np.int64)
 
     def place(p: int) -> None:

@@ -1,0 +1,155 @@
+"""Out-of-core ranks, percentiles, median, mean and duplicate ids (evalsys.engines.spill).
+
+From ``SPILL_MIN_ROWS`` rows the stream engine keeps no per-entity state in memory; these
+tests lower the threshold (``EVALSYS_SPILL_ROWS``) and the block sizes so that a small
+table crosses every bucket and block boundary, and compare with the in-memory path bit
+for bit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evalsys.engines import spill
+from evalsys.engines.spill import SpilledScores, score_moments
+from evalsys.engines.stream import score_file
+from evalsys.errors import DataError
+from evalsys.model.compiled import compile_tree
+from evalsys.model.io import load_tree
+from evalsys.model.sample import generate_sample
+from evalsys.model.tables import read_table, table_from_columns, write_table
+from evalsys.scoring.ranking import median_from_ranks, rank_and_percentile
+
+pytestmark = pytest.mark.filterwarnings("ignore::evalsys.errors.ValidityWarning")
+
+COMPILED = compile_tree(load_tree("ecommerce_service"))
+N = 23_456
+SAMPLE = generate_sample(load_tree("ecommerce_service"), N, seed=21)
+
+
+def summary_dict(s: Any) -> dict[str, Any]:
+    return {"score": s.score, "grades": s.grades, "entities": s.entities}
+
+
+@pytest.mark.parametrize("chunk_rows", [1_000, 7_777])
+def test_spilled_run_equals_the_in_memory_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_rows: int
+) -> None:
+    src = tmp_path / "data.parquet"
+    write_table(table_from_columns(SAMPLE), src)
+    ref_out = tmp_path / "ref.parquet"
+    ref = score_file(COMPILED, src, ref_out, progress=False, chunk_rows=chunk_rows)
+    monkeypatch.setenv("EVALSYS_SPILL_ROWS", "1000")
+    monkeypatch.setattr(spill, "BLOCK_ROWS", 5_000)  # several rank blocks
+    monkeypatch.setattr(spill, "SEGMENT", 3_000)  # the mean's pairwise recursion is followed
+    used: list[Any] = []
+    real = spill.SpilledScores.rank
+
+    def spy(self: Any, groups: list[int]) -> Any:
+        used.append(len(groups))
+        return real(self, groups)
+
+    monkeypatch.setattr(spill.SpilledScores, "rank", spy)
+    out = tmp_path / "out.parquet"
+    got = score_file(COMPILED, src, out, progress=False, chunk_rows=chunk_rows)
+    assert used == [-(-N // chunk_rows)]  # the spilled path ran, one row group per chunk
+    assert read_table(out).equals(read_table(ref_out))
+    assert json.dumps(summary_dict(got)) == json.dumps(summary_dict(ref))  # same bits
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "data.parquet",
+        "out.parquet",
+        "ref.parquet",
+    ]
+
+
+def test_duplicate_ids_are_found_when_spilled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cols = {k: np.asarray(v).copy() for k, v in SAMPLE.items()}
+    cols["entity_id"][N - 5] = cols["entity_id"][17]
+    src = tmp_path / "dup.parquet"
+    write_table(table_from_columns(cols), src)
+    monkeypatch.setenv("EVALSYS_SPILL_ROWS", "1000")
+    with pytest.raises(DataError) as err:
+        score_file(COMPILED, src, tmp_path / "out.parquet", progress=False, chunk_rows=4_000)
+    assert f"entity id '{cols['entity_id'][17]}' appears 2 times" in str(err.value)
+    assert "18" in str(err.value) and str(N - 4) in str(err.value)  # both 1-based rows
+    assert [p.name for p in tmp_path.iterdir()] == ["dup.parquet"]  # no output, no spill
+
+
+scores_st = st.lists(
+    st.one_of(
+        st.sampled_from([0.0, -0.0, 100.0, 50.0, 49.999999999999993, float("nan")]),
+        st.floats(-5.0, 105.0, allow_nan=False),
+    ),
+    min_size=1,
+    max_size=400,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(scores_st, st.integers(1, 50))
+def test_bucketed_ranks_are_the_in_memory_ranks(
+    tmp_path_factory: Any, values: list[float], group: int
+) -> None:
+    """Ties, -0.0 against 0.0, NaN, scores outside the grade range, any row groups."""
+    s = np.array(values)
+    sp = SpilledScores(tmp_path_factory.mktemp("spill"), 0.0, 100.0)
+    try:
+        for part in np.array_split(s, 3):
+            sp.add_scores(part)
+        sp.finish()
+        groups = [group] * (s.size // group) + ([s.size % group] if s.size % group else [])
+        late, median = sp.rank(groups)
+        rank, pct = rank_and_percentile(s)
+        row0 = 0
+        for g in groups:
+            r, p = late(row0, g)
+            assert np.array_equal(r, rank[row0 : row0 + g])
+            assert np.array_equal(p, pct[row0 : row0 + g], equal_nan=True)
+            row0 += g
+        want = median_from_ranks(s, rank)
+        assert (np.isnan(want) and np.isnan(median)) or want == median
+    finally:
+        sp.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=3_000),
+    st.integers(1, 700),
+    st.sampled_from([8, 100, 256, 1000]),
+)
+def test_streamed_moments_are_numpys(
+    tmp_path_factory: Any, values: list[float], rg: int, segment: int
+) -> None:
+    """numpy's pairwise mean, min and max, bit for bit, from segments of the file."""
+    s = np.array(values)
+    path = tmp_path_factory.mktemp("m") / "s.parquet"
+    pq.write_table(pa.table({"score": s}), path, row_group_size=rg)
+    old = spill.SEGMENT
+    spill.SEGMENT = segment
+    try:
+        mean, lo, hi = score_moments(path, s.size)
+    finally:
+        spill.SEGMENT = old
+    assert np.float64(mean).view(np.uint64) == np.mean(s).view(np.uint64)
+    assert (lo, hi) == (float(s.min()), float(s.max()))
+
+
+def test_threshold_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVALSYS_SPILL_ROWS", raising=False)
+    assert spill.spill_min_rows() == spill.SPILL_MIN_ROWS
+    monkeypatch.setenv("EVALSYS_SPILL_ROWS", "12")
+    assert spill.spill_min_rows() == 12
+    monkeypatch.setenv("EVALSYS_SPILL_ROWS", "lots")
+    assert spill.spill_min_rows() == spill.SPILL_MIN_ROWS
