@@ -34,13 +34,19 @@ as :func:`evalsys.engines.memory.score_entities`, and writes the output incremen
 Any error or Ctrl-C removes both temporary files: no partial output ever appears under the
 final name.
 
-Memory: O(``chunk_rows`` × columns) for the chunks plus about 24 bytes per entity for the
-scores, id hashes and the final sort (≈ 240 MB for 10 million entities) — independent of
-the number of columns.  Results equal :func:`~evalsys.engines.memory.score_entities` on the whole
-table bit for bit, whatever ``chunk_rows``: every per-entity quantity is computed per
-entity in a fixed order, and the only statistics over all entities (ranks, percentiles,
-leaf means) are computed over all entities (:class:`evalsys.scoring.result.ColumnSums` sums in
-blocks of the global row sequence).
+Memory: O(``chunk_rows`` × columns) for the chunks plus, below
+:data:`~evalsys.engines.spill.SPILL_MIN_ROWS` rows, about 56 bytes per entity for the
+scores, id hashes and the final sorts (≈ 940 MiB in all for 10 million entities); from
+there on (Parquet output without contributions) the scores and id hashes go to bucket
+files beside the output and are ranked bucket by bucket (:mod:`evalsys.engines.spill`),
+so memory no longer grows with the table (≈ 850 MiB at 30 million).  Independent of the
+number of columns either way.
+
+Results equal :func:`~evalsys.engines.memory.score_entities` on the whole table bit for
+bit, whatever ``chunk_rows``: every per-entity quantity is computed per entity in a fixed
+order, and the only statistics over all entities (ranks, percentiles, leaf means) are
+computed over all entities (:class:`evalsys.scoring.result.ColumnSums` sums in blocks of
+the global row sequence).
 
 What needs the whole table first, and how streaming handles it:
 
