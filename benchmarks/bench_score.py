@@ -145,7 +145,7 @@ def main() -> None:
         slope = (peaks[b] - peaks[a]) * 2**20 / (b - a)
         print(
             f"peak RSS slope {a:,} -> {b:,} rows: {slope:.1f} bytes per entity "
-            "(exact global ranks keep each entity's score and id hash, then sort them)"
+            "(in memory below evalsys.engines.spill.SPILL_MIN_ROWS rows, spilled from there)"
         )
     print(
         "targets: >= 2,000,000 rows/s at 10M rows, >= 1,000,000 rows/s for 1M rows from cold "
