@@ -153,3 +153,24 @@ def test_threshold_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert spill.spill_min_rows() == 12
     monkeypatch.setenv("EVALSYS_SPILL_ROWS", "lots")
     assert spill.spill_min_rows() == spill.SPILL_MIN_ROWS
+
+
+@pytest.mark.parametrize("missing", ["skip", "renormalize"])
+def test_spilled_with_missing_values_and_no_id_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    """Skipped rows (output positions differ from input rows) and tables without ids."""
+    cols = {k: np.asarray(v).copy() for k, v in SAMPLE.items() if k != "entity_id"}
+    cols["delivery_time"] = cols["delivery_time"].astype(float)
+    cols["delivery_time"][[0, 999, 1000, 5000, N - 1]] = np.nan
+    src = tmp_path / "gaps.parquet"
+    write_table(table_from_columns(cols), src)
+    ref_out = tmp_path / "ref.parquet"
+    ref = score_file(COMPILED, src, ref_out, progress=False, chunk_rows=3_000, missing=missing)
+    monkeypatch.setenv("EVALSYS_SPILL_ROWS", "1000")
+    monkeypatch.setattr(spill, "BLOCK_ROWS", 4_000)
+    out = tmp_path / "out.parquet"
+    got = score_file(COMPILED, src, out, progress=False, chunk_rows=3_000, missing=missing)
+    assert read_table(out).equals(read_table(ref_out))
+    assert got.entities == ref.entities == (N - 5 if missing == "skip" else N)
+    assert json.dumps(summary_dict(got)) == json.dumps(summary_dict(ref))
