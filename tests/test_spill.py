@@ -174,3 +174,28 @@ def test_spilled_with_missing_values_and_no_id_column(
     assert read_table(out).equals(read_table(ref_out))
     assert got.entities == ref.entities == (N - 5 if missing == "skip" else N)
     assert json.dumps(summary_dict(got)) == json.dumps(summary_dict(ref))
+
+
+def test_csv_input_switches_to_spilling_once_the_rows_read_reach_the_threshold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CSV's row count is unknown up front: the in-memory state moves to the bucket
+    files when the threshold is crossed, and the result is the same."""
+    src = tmp_path / "data.csv"
+    write_table(table_from_columns(SAMPLE), src)
+    ref_out = tmp_path / "ref.parquet"
+    ref = score_file(COMPILED, src, ref_out, progress=False, chunk_rows=2_000)
+    monkeypatch.setenv("EVALSYS_SPILL_ROWS", "9000")
+    made: list[int] = []
+    real = spill.SpilledScores.add_scores
+
+    def spy(self: Any, score: Any) -> None:
+        made.append(score.size)
+        real(self, score)
+
+    monkeypatch.setattr(spill.SpilledScores, "add_scores", spy)
+    out = tmp_path / "out.parquet"
+    got = score_file(COMPILED, src, out, progress=False, chunk_rows=2_000)
+    assert sum(made) == N and made[:5] == [2_000] * 5  # the first chunks moved over
+    assert read_table(out).equals(read_table(ref_out))
+    assert json.dumps(summary_dict(got)) == json.dumps(summary_dict(ref))

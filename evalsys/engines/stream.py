@@ -338,10 +338,12 @@ def run_stream(
         os.close(fd)
         follow_umask(out_tmp)
         bar = ProgressBar(progress, total_rows, f"scoring {src.name}")
-        # from SPILL_MIN_ROWS rows the per-entity state goes to bucket files (spill.py)
+        # from SPILL_MIN_ROWS rows the per-entity state goes to bucket files (spill.py):
+        # from the start when the row count is known, else once the rows read reach it
+        spill_rows = spill_min_rows() if direct else None
+        gs = compiled.grade_scores
         spill = None
-        if direct and total_rows is not None and total_rows >= spill_min_rows():
-            gs = compiled.grade_scores
+        if spill_rows is not None and total_rows is not None and total_rows >= spill_rows:
             spill = SpilledScores(dst.parent, float(np.min(gs)), float(np.max(gs)))
         try:
             scores: list[FloatArray] = []
@@ -404,6 +406,14 @@ def run_stream(
                 entities += m
                 n_chunks += 1
                 rows_read = offset + n
+                if spill is None and spill_rows is not None and rows_read >= spill_rows:
+                    spill = SpilledScores(dst.parent, float(np.min(gs)), float(np.max(gs)))
+                    for part in scores:
+                        spill.add_scores(part)
+                    for hashed in hashes:
+                        spill.add_hashes(hashed)
+                    scores.clear()
+                    hashes.clear()
                 bar(rows_read, total_rows)
             if writer is not None:
                 writer.close()
