@@ -42,10 +42,19 @@ def edit_cmd(
         import webbrowser
 
         webbrowser.open(server.url)
+    import threading
+
+    # the server runs in its own thread and this one only waits, so Ctrl+C always lands
+    # here, never inside the server's request handling (where an interrupted thread start
+    # could leave the interpreter waiting at exit)
+    serving = threading.Thread(target=server.serve_forever, name="evalsys-edit", daemon=True)
+    serving.start()
     try:
-        server.serve_forever()
+        while serving.is_alive():
+            serving.join(0.25)
     except KeyboardInterrupt:
         unsaved = " (unsaved edits discarded)" if session.document.changed else ""
         typer.echo(f"stopped{unsaved}", err=True)
     finally:
+        server.shutdown()
         server.server_close()
