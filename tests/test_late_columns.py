@@ -314,3 +314,21 @@ def test_low_cardinality_passthrough_travels_as_dictionaries(tmp_path: Path) -> 
         else:
             assert got.schema.field("code").type == pa.int32()
             assert got.drop_columns(["code"]).equals(read_table(ref).drop_columns(["code"]))
+
+
+def test_a_failing_rewrite_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The slow path's temporary file goes when the rewrite fails (found in review)."""
+    path = tmp_path / "t.parquet"
+    _, rank, pct = placeholder_file(path, [400, 600])
+    monkeypatch.setattr(late_columns, "_single_page", lambda *a: False)
+
+    def failing(row0: int, n: int) -> Any:
+        if row0 > 0:
+            raise KeyboardInterrupt
+        return rank[:n], pct[:n]
+
+    with pytest.raises(KeyboardInterrupt):
+        late_columns.patch_late_values(path, failing)
+    assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]

@@ -199,3 +199,21 @@ def test_csv_input_switches_to_spilling_once_the_rows_read_reach_the_threshold(
     assert sum(made) == N and made[:5] == [2_000] * 5  # the first chunks moved over
     assert read_table(out).equals(read_table(ref_out))
     assert json.dumps(summary_dict(got)) == json.dumps(summary_dict(ref))
+
+
+def test_degenerate_range_and_infinite_scores_still_rank_exactly(tmp_path: Path) -> None:
+    """hi == lo (every score in one bucket) and ±inf scores (inf · 0 is NaN)."""
+    s = np.array([5.0, np.inf, -np.inf, 5.0, np.nan, 7.0, -0.0, 0.0])
+    for lo, hi in [(5.0, 5.0), (0.0, 100.0), (0.0, 5e-324)]:
+        sp = SpilledScores(tmp_path, lo, hi)
+        try:
+            sp.add_scores(s)
+            sp.finish()
+            late, median = sp.rank([s.size])
+            rank, pct = rank_and_percentile(s)
+            r, p = late(0, s.size)
+            assert np.array_equal(r, rank)
+            assert np.array_equal(p, pct, equal_nan=True)
+            assert np.isnan(median)
+        finally:
+            sp.close()

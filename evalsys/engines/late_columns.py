@@ -30,6 +30,7 @@ Apache Parquet format specification, "Data Pages" and "Column chunks"
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Collection
 from typing import Any
@@ -276,7 +277,13 @@ def _rewrite(path: str | os.PathLike[str], values: LateValues) -> None:
                 writer = parquet_writer(tmp, t.schema)
             writer.write_table(t)
             row0 += n
-    finally:
+        writer.close()
+        writer = None
+        os.replace(tmp, path)
+    except BaseException:
         if writer is not None:
-            writer.close()
-    os.replace(tmp, path)
+            with contextlib.suppress(Exception):
+                writer.close()
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -154,8 +154,11 @@ class SpilledScores:
             self.hashes.add((hashes >> np.uint64(56)).astype(np.intp), hashes)
 
     def _bucket(self, score: FloatArray) -> npt.NDArray[np.intp]:
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             b = np.floor((score - self.lo) * self.scale)
+        # inf · 0 or 0 · inf (a degenerate range): the lowest bucket, which keeps the map
+        # non-decreasing (every such score lies at or beyond the range's low end)
+        b[np.isnan(b)] = 0
         np.clip(b, 0, BUCKETS - 1, out=b)
         b[np.isnan(score)] = BUCKETS  # NaN: a bucket of its own
         return b.astype(np.intp)

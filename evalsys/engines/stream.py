@@ -343,9 +343,9 @@ def run_stream(
         spill_rows = spill_min_rows() if direct else None
         gs = compiled.grade_scores
         spill = None
-        if spill_rows is not None and total_rows is not None and total_rows >= spill_rows:
-            spill = SpilledScores(dst.parent, float(np.min(gs)), float(np.max(gs)))
         try:
+            if spill_rows is not None and total_rows is not None and total_rows >= spill_rows:
+                spill = SpilledScores(dst.parent, float(np.min(gs)), float(np.max(gs)))
             scores: list[FloatArray] = []
             hashes: list[npt.NDArray[np.uint64]] = []
             grade_counts = np.zeros(G + 1, dtype=np.int64)
