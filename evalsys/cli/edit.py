@@ -42,11 +42,14 @@ def edit_cmd(
         import webbrowser
 
         webbrowser.open(server.url)
+    import signal
     import threading
 
+    # Ctrl+C stops the editor even when started where SIGINT is ignored (a background
+    # job of a non-interactive shell passes SIG_IGN on, and Python then keeps it)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # the server runs in its own thread and this one only waits, so Ctrl+C always lands
-    # here, never inside the server's request handling (where an interrupted thread start
-    # could leave the interpreter waiting at exit)
+    # here, never inside the server's request handling
     serving = threading.Thread(target=server.serve_forever, name="evalsys-edit", daemon=True)
     serving.start()
     try:
