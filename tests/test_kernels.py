@@ -174,6 +174,28 @@ def test_parallel_ranks_equal_one_sort(values: list[float], threads: int) -> Non
     assert np.array_equal(med, np.median(s) if s.size else np.nan, equal_nan=True)
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    scores_st,
+    st.integers(1, 3),
+    st.sampled_from([(0.0, 100.0), (60.0, 95.0), (50.0, 50.0), (0.0, 5e-324), (-1e308, 1e308)]),
+)
+def test_ranks_by_value_bucket_equal_one_sort(
+    values: list[float], threads: int, bounds: tuple[float, float]
+) -> None:
+    """Whatever the bounds (too narrow, degenerate, overflowing), the bucketed ranks are
+    the ranks: the bucket map only has to be non-decreasing."""
+    s = np.array(values + [-np.inf, np.inf][: len(values) % 3], dtype=np.float64)
+    old = ranking.PARALLEL_MIN
+    ranking.PARALLEL_MIN = 1
+    try:
+        rank, pct = ranking.rank_and_percentile(s, threads=threads, bounds=bounds)
+    finally:
+        ranking.PARALLEL_MIN = old
+    assert np.array_equal(rank, ranks(s))
+    assert np.array_equal(pct, percentiles(s), equal_nan=True)
+
+
 def test_median_and_ranks_edge_cases() -> None:
     huge = np.array([1e308, 1e308, 1e308])  # odd count: no (a + b) / 2 overflow
     assert ranking.median_from_ranks(huge, ranking.rank_and_percentile(huge)[0]) == 1e308

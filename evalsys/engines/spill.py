@@ -131,8 +131,7 @@ class SpilledScores:
 
     def __init__(self, folder: str | os.PathLike[str], lo: float, hi: float) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix=".evalsys-spill.", dir=folder))
-        self.lo = float(lo)
-        self.scale = BUCKETS / (float(hi) - float(lo)) if hi > lo else 0.0
+        self.lo, self.hi = float(lo), float(hi)
         self.scores = _Buckets(self.folder, "s", BUCKETS + 1, _RECORD)  # last: NaN
         self.hashes = _Buckets(self.folder, "h", BUCKETS, np.uint64)
         self.rows = 0
@@ -154,13 +153,10 @@ class SpilledScores:
             self.hashes.add((hashes >> np.uint64(56)).astype(np.intp), hashes)
 
     def _bucket(self, score: FloatArray) -> npt.NDArray[np.intp]:
-        with np.errstate(invalid="ignore", over="ignore"):
-            b = np.floor((score - self.lo) * self.scale)
-        # inf · 0 or 0 · inf (a degenerate range): the lowest bucket, which keeps the map
-        # non-decreasing (every such score lies at or beyond the range's low end)
-        b[np.isnan(b)] = 0
-        np.clip(b, 0, BUCKETS - 1, out=b)
-        b[np.isnan(score)] = BUCKETS  # NaN: a bucket of its own
+        from evalsys.scoring.ranking import value_buckets
+
+        b = value_buckets(score, self.lo, self.hi, BUCKETS)
+        b[np.isnan(b)] = BUCKETS  # NaN scores: a bucket of their own
         return b.astype(np.intp)
 
     def finish(self) -> None:

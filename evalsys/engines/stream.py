@@ -443,7 +443,9 @@ def run_stream(
             else:
                 score_all = np.concatenate(scores)
                 scores.clear()
-                rank, pct = rank_and_percentile(score_all)
+                rank, pct = rank_and_percentile(
+                    score_all, bounds=(float(np.min(gs)), float(np.max(gs)))
+                )
                 median = median_from_ranks(score_all, rank)
                 mean = float(np.mean(score_all))
                 low, high = float(np.min(score_all)), float(np.max(score_all))

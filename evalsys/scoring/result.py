@@ -237,13 +237,16 @@ class ColumnSums:
         return out
 
 
-def rank_and_percentile(score: FloatArray) -> tuple[npt.NDArray[np.int64], FloatArray]:
+def rank_and_percentile(
+    score: FloatArray, bounds: tuple[float, float] | None = None
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
     """Ranks (1 = best, ties share the lowest) and percentiles of ``score``: the values of
     :func:`evalsys.scoring.grading.ranks` and :func:`evalsys.scoring.grading.percentiles`, sorted in
-    parallel (:func:`evalsys.scoring.ranking.rank_and_percentile`)."""
+    parallel (:func:`evalsys.scoring.ranking.rank_and_percentile`; ``bounds``, the grade
+    scores' range, sorts by value bucket)."""
     from evalsys.scoring.ranking import rank_and_percentile as _rank
 
-    return _rank(score, threads=DEFAULT_THREADS)
+    return _rank(score, threads=DEFAULT_THREADS, bounds=bounds)
 
 
 def contributions_from(
