@@ -46,8 +46,8 @@ __all__ = ["BUCKETS", "SPILL_MIN_ROWS", "SpilledScores", "score_moments", "spill
 
 #: Rows from which the stream engine spills scores and id hashes to disk (the
 #: environment variable ``EVALSYS_SPILL_ROWS`` overrides it).  In memory the run peaks
-#: at ≈ 940 MiB for 10M rows plus ≈ 56 bytes per further entity; spilled it stays at
-#: ≈ 800–850 MiB whatever the length and takes ≈ 5–10 % longer
+#: at ≈ 850 MiB for 10M rows plus ≈ 45–56 bytes per further entity; spilled it stays at
+#: ≈ 800–900 MiB whatever the length and takes ≈ 5–10 % longer
 #: (``benchmarks/bench_score.py``), so the switch sits where memory would pass 1 GB.
 SPILL_MIN_ROWS = 11_000_000
 

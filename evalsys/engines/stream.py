@@ -36,7 +36,7 @@ final name.
 
 Memory: O(``chunk_rows`` × columns) for the chunks plus, below
 :data:`~evalsys.engines.spill.SPILL_MIN_ROWS` rows, about 56 bytes per entity for the
-scores, id hashes and the final sorts (≈ 940 MiB in all for 10 million entities); from
+scores, id hashes and the final sorts (≈ 850 MiB in all for 10 million entities); from
 there on (Parquet output without contributions) the scores and id hashes go to bucket
 files beside the output and are ranked bucket by bucket (:mod:`evalsys.engines.spill`),
 so memory no longer grows with the table (≈ 850 MiB at 30 million).  Independent of the
