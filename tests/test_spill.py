@@ -51,6 +51,7 @@ def test_spilled_run_equals_the_in_memory_path(
     monkeypatch.setenv("EVALSYS_SPILL_ROWS", "1000")
     monkeypatch.setattr(spill, "BLOCK_ROWS", 5_000)  # several rank blocks
     monkeypatch.setattr(spill, "SEGMENT", 3_000)  # the mean's pairwise recursion is followed
+    monkeypatch.setattr(spill, "_FLUSH_BYTES", 20_000)  # many background flushes
     used: list[Any] = []
     real = spill.SpilledScores.rank
 
@@ -104,8 +105,10 @@ def test_bucketed_ranks_are_the_in_memory_ranks(
     """Ties, -0.0 against 0.0, NaN, scores outside the grade range, any row groups."""
     s = np.array(values)
     sp = SpilledScores(tmp_path_factory.mktemp("spill"), 0.0, 100.0)
+    old_flush = spill._FLUSH_BYTES
+    spill._FLUSH_BYTES = 500  # a background flush every few parts
     try:
-        for part in np.array_split(s, 3):
+        for part in np.array_split(s, 7):
             sp.add_scores(part)
         sp.finish()
         groups = [group] * (s.size // group) + ([s.size % group] if s.size % group else [])
@@ -120,6 +123,7 @@ def test_bucketed_ranks_are_the_in_memory_ranks(
         want = median_from_ranks(s, rank)
         assert (np.isnan(want) and np.isnan(median)) or want == median
     finally:
+        spill._FLUSH_BYTES = old_flush
         sp.close()
 
 

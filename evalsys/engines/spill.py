@@ -36,6 +36,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,8 @@ IntArray = npt.NDArray[np.int64]
 
 
 class _Buckets:
-    """Arrays appended to ``n`` bucket files under ``folder``, buffered in memory."""
+    """Arrays appended to ``n`` bucket files under ``folder``, buffered in memory and
+    written by a background thread (at most two buffers in flight, in order)."""
 
     def __init__(self, folder: Path, prefix: str, n: int, dtype: Any) -> None:
         self.paths = [folder / f"{prefix}{i:04d}.bin" for i in range(n)]
@@ -85,6 +87,8 @@ class _Buckets:
         self.counts = np.zeros(n, dtype=np.int64)
         self._pending: list[list[Any]] = [[] for _ in range(n)]
         self._bytes = 0
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="evalsys-spill")
+        self._jobs: list[Future[None]] = []
 
     def add(self, bucket: npt.NDArray[np.intp], values: Any) -> None:
         """Append ``values[i]`` to bucket ``bucket[i]`` (in the order given)."""
@@ -99,19 +103,36 @@ class _Buckets:
         self.counts += counts
         self._bytes += values.nbytes
         if self._bytes >= _FLUSH_BYTES:
-            self.flush()
+            self._hand_over()
 
-    def flush(self) -> None:
-        """Append what is buffered to the files."""
-        for b, parts in enumerate(self._pending):
+    def _hand_over(self) -> None:
+        """Give what is buffered to the writer thread (one thread: appends stay in order)."""
+        pending, self._pending = self._pending, [[] for _ in self.paths]
+        self._bytes = 0
+        self._jobs.append(self._writer.submit(self._write, pending))
+        while len(self._jobs) > 2:  # bounded memory: wait for the oldest
+            self._jobs.pop(0).result()
+
+    def _write(self, pending: list[list[Any]]) -> None:
+        for b, parts in enumerate(pending):
             if parts:
                 with open(self.paths[b], "ab") as fh:
                     fh.write(np.concatenate(parts).data)  # one write per bucket and flush
-                parts.clear()
-        self._bytes = 0
+
+    def flush(self) -> None:
+        """Append everything buffered to the files and wait until it is written (an
+        error of the writer thread is raised here)."""
+        self._hand_over()
+        for job in self._jobs:
+            job.result()
+        self._jobs.clear()
+
+    def close(self) -> None:
+        """Stop the writer thread (after what it is writing)."""
+        self._writer.shutdown(wait=True, cancel_futures=True)
 
     def load(self, b: int) -> Any:
-        """Everything appended to bucket ``b``, in the order appended."""
+        """Everything appended to bucket ``b``, in the order appended (after :meth:`flush`)."""
         if not self.counts[b]:
             return np.zeros(0, dtype=self.dtype)
         return np.fromfile(self.paths[b], dtype=self.dtype)
@@ -134,6 +155,7 @@ class SpilledScores:
         self.lo, self.hi = float(lo), float(hi)
         self.scores = _Buckets(self.folder, "s", BUCKETS + 1, _RECORD)  # last: NaN
         self.hashes = _Buckets(self.folder, "h", BUCKETS, np.uint64)
+        self._buckets = [self.scores, self.hashes]
         self.rows = 0
 
     # -- pass 1 ---------------------------------------------------------------------
@@ -193,6 +215,7 @@ class SpilledScores:
         nan_count = int(self.scores.counts[BUCKETS])
         starts = _block_starts(row_groups)
         ranked = _Buckets(self.folder, "r", len(starts), _RANKED)
+        self._buckets.append(ranked)
         # descending positions of the median's two values (numpy's median: NaN if any NaN)
         want = {n - 1 - (n - 1) // 2, n - 1 - n // 2} if n and not nan_count else set()
         found: dict[int, float] = {}
@@ -221,7 +244,9 @@ class SpilledScores:
         return _BlockValues(ranked, starts, self.rows, n), median
 
     def close(self) -> None:
-        """Remove the bucket files."""
+        """Stop the writer threads and remove the bucket files."""
+        for b in self._buckets:
+            b.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
