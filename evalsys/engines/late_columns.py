@@ -236,6 +236,8 @@ def _reads_back(path: str | os.PathLike[str], values: LateValues) -> bool:
     read one row group at a time (memory of one row group, not of the whole column)."""
     import pyarrow.parquet as pq
 
+    from evalsys.model.tables import numpy_values
+
     pf = pq.ParquetFile(str(path), pre_buffer=False)
     row0 = 0
     for r in range(pf.metadata.num_row_groups):
@@ -245,9 +247,7 @@ def _reads_back(path: str | os.PathLike[str], values: LateValues) -> bool:
             col = got.column(name)
             if col.null_count:
                 return False
-            a = col.combine_chunks()
-            # the values buffer itself (np.asarray of an Arrow array imports pandas)
-            arr = np.frombuffer(a.buffers()[1], dtype=np.uint64, count=len(a), offset=8 * a.offset)
+            arr = numpy_values(col.combine_chunks(), np.uint64)
             if not np.array_equal(arr, v.view(np.uint64)):
                 return False
         row0 += n

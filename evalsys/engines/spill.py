@@ -268,6 +268,8 @@ def score_moments(path: str | os.PathLike[str], n: int) -> tuple[float, float, f
     """
     import pyarrow.parquet as pq
 
+    from evalsys.model.tables import numpy_values
+
     batches = pq.ParquetFile(str(path), pre_buffer=False).iter_batches(
         batch_size=1 << 20, columns=["score"]
     )
@@ -282,9 +284,7 @@ def score_moments(path: str | os.PathLike[str], n: int) -> tuple[float, float, f
             col = next(batches).column(0)
             if col.null_count:
                 raise ValueError("the score column has nulls")
-            a = np.frombuffer(
-                col.buffers()[1], dtype=np.float64, count=len(col), offset=8 * col.offset
-            )
+            a = numpy_values(col, np.float64)
             pending.append(a)
             have += a.size
         joined = np.concatenate(pending) if len(pending) > 1 else pending[0]

@@ -102,6 +102,8 @@ def _plain_floats(arr: Any) -> FloatArray:
     from its buffers."""
     import pyarrow as pa
 
+    from evalsys.model.tables import numpy_values
+
     n = len(arr)
     bufs = arr.buffers()
     t = arr.type
@@ -111,8 +113,7 @@ def _plain_floats(arr: Any) -> FloatArray:
         dtype = np.dtype("f8")
     if len(bufs) < 2 or bufs[1] is None or n == 0:
         return np.full(n, np.nan)
-    raw = np.frombuffer(bufs[1], dtype=dtype, count=n, offset=arr.offset * dtype.itemsize)
-    out = np.asarray(raw, dtype=np.float64)
+    out = np.asarray(numpy_values(arr, dtype), dtype=np.float64)
     if arr.null_count:
         bits = np.unpackbits(
             np.frombuffer(bufs[0], dtype=np.uint8), count=arr.offset + n, bitorder="little"

@@ -167,6 +167,19 @@ def arrow_array(values: npt.ArrayLike) -> Any:
     return pa.array(a)
 
 
+def numpy_values(arr: Any, dtype: npt.DTypeLike) -> npt.NDArray[Any]:
+    """The values of a fixed-width pyarrow Array as a read-only numpy view of its data
+    buffer, read as ``dtype`` (the inverse of :func:`arrow_array`; nulls are not looked
+    at — the caller checks ``arr.null_count``).  ``np.asarray`` of an Arrow array goes
+    through ``to_numpy``, which imports pandas when it is installed."""
+    dt = np.dtype(dtype)
+    n = len(arr)
+    bufs = arr.buffers()
+    if n == 0 or len(bufs) < 2 or bufs[1] is None:  # empty, or all null
+        return np.zeros(n, dtype=dt)
+    return np.frombuffer(bufs[1], dtype=dt, count=n, offset=arr.offset * dt.itemsize)
+
+
 def arrow_strings(values: Sequence[str]) -> Any:
     """A pyarrow string Array of ``values``, built from its offsets and UTF-8 bytes.
 
