@@ -264,8 +264,7 @@ def score_frame(
     score_all = np.concatenate([np.asarray(s, dtype=np.float64) for s in scores_parts])
     if score_all.size == 0:
         raise DataError("every entity has a missing value; nothing left to score")
-    gs = compiled.grade_scores
-    rank, pct = rank_and_percentile(score_all, bounds=(float(np.min(gs)), float(np.max(gs))))
+    rank, pct = rank_and_percentile(score_all, bounds=compiled.score_range)
     kept = [int(s["kept"]) for s in stats]
     starts = np.concatenate([[0], np.cumsum(kept)[:-1]]).astype(int)
     plan = None

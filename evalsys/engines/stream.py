@@ -341,11 +341,10 @@ def run_stream(
         # from SPILL_MIN_ROWS rows the per-entity state goes to bucket files (spill.py):
         # from the start when the row count is known, else once the rows read reach it
         spill_rows = spill_min_rows() if direct else None
-        gs = compiled.grade_scores
         spill = None
         try:
             if spill_rows is not None and total_rows is not None and total_rows >= spill_rows:
-                spill = SpilledScores(dst.parent, float(np.min(gs)), float(np.max(gs)))
+                spill = SpilledScores(dst.parent, *compiled.score_range)
             scores: list[FloatArray] = []
             hashes: list[npt.NDArray[np.uint64]] = []
             grade_counts = np.zeros(G + 1, dtype=np.int64)
@@ -407,7 +406,7 @@ def run_stream(
                 n_chunks += 1
                 rows_read = offset + n
                 if spill is None and spill_rows is not None and rows_read >= spill_rows:
-                    spill = SpilledScores(dst.parent, float(np.min(gs)), float(np.max(gs)))
+                    spill = SpilledScores(dst.parent, *compiled.score_range)
                     for part in scores:
                         spill.add_scores(part)
                     for hashed in hashes:
@@ -443,9 +442,7 @@ def run_stream(
             else:
                 score_all = np.concatenate(scores)
                 scores.clear()
-                rank, pct = rank_and_percentile(
-                    score_all, bounds=(float(np.min(gs)), float(np.max(gs)))
-                )
+                rank, pct = rank_and_percentile(score_all, bounds=compiled.score_range)
                 median = median_from_ranks(score_all, rank)
                 mean = float(np.mean(score_all))
                 low, high = float(np.min(score_all)), float(np.max(score_all))

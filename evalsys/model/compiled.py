@@ -96,6 +96,11 @@ class CompiledTree:
     def n_grades(self) -> int:
         return int(self.grade_scores.size)
 
+    @property
+    def score_range(self) -> tuple[float, float]:
+        """(lowest, highest) grade score: the range of the weighted grade scores."""
+        return float(self.grade_scores.min()), float(self.grade_scores.max())
+
     @cached_property
     def index(self) -> dict[str, int]:
         """node id → node index."""
