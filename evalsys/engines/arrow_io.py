@@ -16,7 +16,7 @@ import contextlib
 import os
 import queue
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ __all__ = [
     "arrow_columns",
     "check_format",
     "dictionary_columns",
+    "discard",
     "parquet_writer",
     "plain_grades",
     "plain_schema",
@@ -41,6 +42,7 @@ __all__ = [
     "rebatch",
     "schema_names",
     "table_writer",
+    "write_tables",
     "writer_options",
 ]
 
@@ -370,6 +372,43 @@ class BackgroundWriter:
         self._thread.join()
         with contextlib.suppress(Exception):
             self._writer.close()
+
+
+def write_tables(
+    tables: Iterable[Any],
+    tmp: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    open_writer: Callable[[Any], Any],
+) -> None:
+    """Write ``tables`` to ``tmp`` with ``open_writer(schema)`` (opened on the first
+    table's schema), close it and rename ``tmp`` onto ``target``; on any error or
+    interrupt, :func:`discard` the writer and ``tmp`` and re-raise.  With no tables,
+    ``tmp`` is renamed as it is."""
+    writer: Any = None
+    try:
+        for table in tables:
+            if writer is None:
+                writer = open_writer(table.schema)
+            writer.write_table(table)
+        if writer is not None:
+            writer.close()
+            writer = None
+        os.replace(tmp, target)
+    except BaseException:
+        discard(writer, tmp)
+        raise
+
+
+def discard(writer: Any, path: str | os.PathLike[str]) -> None:
+    """After an error: close ``writer`` (a :class:`BackgroundWriter` is aborted; ``None``
+    is nothing) without raising, and remove the partial file ``path``."""
+    if isinstance(writer, BackgroundWriter):
+        writer.abort()
+    elif writer is not None:
+        with contextlib.suppress(Exception):
+            writer.close()
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 def table_writer(path: str | os.PathLike[str], schema: Any, fmt: str) -> Any:

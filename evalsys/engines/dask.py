@@ -39,6 +39,7 @@ import contextlib
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evalsys.engines.arrow_io import STREAM_FORMATS, table_writer
+from evalsys.engines.arrow_io import STREAM_FORMATS, table_writer, write_tables
 from evalsys.engines.blocks import check_block, run_scorer, score_block
 from evalsys.engines.columns import (
     ContributionPlan,
@@ -453,27 +454,16 @@ def run_cluster(
         fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
         os.close(fd)
         follow_umask(tmp)
-        writer: Any = None
-        try:
+        fmt = "csv" if dst.suffix.lower() == ".csv" else "parquet"
+
+        def tables() -> Iterator[Any]:
             futures = c.compute(res.frame.to_delayed())
             for fut in futures:  # in partition order; the cluster works ahead
                 table = _plain(pa.Table.from_pandas(fut.result(), preserve_index=False))
                 fut.release()
-                if writer is None:
-                    fmt = "csv" if dst.suffix.lower() == ".csv" else "parquet"
-                    writer = table_writer(tmp, table.schema, fmt)
-                writer.write_table(table)
-            if writer is not None:
-                writer.close()
-                writer = None
-            os.replace(tmp, dst)
-        except BaseException:
-            if writer is not None:
-                with contextlib.suppress(Exception):
-                    writer.close()
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+                yield table
+
+        write_tables(tables(), tmp, dst, lambda schema: table_writer(tmp, schema, fmt))
     seconds = time.perf_counter() - t0
     s = res.score
     return {

@@ -30,9 +30,8 @@ Apache Parquet format specification, "Data Pages" and "Column chunks"
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import numpy as np
@@ -260,30 +259,19 @@ def _rewrite(path: str | os.PathLike[str], values: LateValues) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from evalsys.engines.arrow_io import parquet_writer
+    from evalsys.engines.arrow_io import parquet_writer, write_tables
 
     src = pq.ParquetFile(str(path))
     tmp = f"{os.fspath(path)}.rewrite"
-    writer: Any = None
-    row0 = 0
-    try:
+
+    def tables() -> Iterator[Any]:
+        row0 = 0
         for r in range(src.metadata.num_row_groups):
             t = src.read_row_group(r)
             n = t.num_rows
             for name, v in zip(LATE_COLUMNS, _late_slices(values, row0, n), strict=True):
-                i = t.column_names.index(name)
-                t = t.set_column(i, name, pa.array(v))
-            if writer is None:
-                writer = parquet_writer(tmp, t.schema)
-            writer.write_table(t)
+                t = t.set_column(t.column_names.index(name), name, pa.array(v))
+            yield t
             row0 += n
-        writer.close()
-        writer = None
-        os.replace(tmp, path)
-    except BaseException:
-        if writer is not None:
-            with contextlib.suppress(Exception):
-                writer.close()
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+
+    write_tables(tables(), tmp, path, lambda schema: parquet_writer(tmp, schema))

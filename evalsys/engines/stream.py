@@ -81,6 +81,7 @@ from evalsys.engines.arrow_io import (
     arrow_columns,
     check_format,
     dictionary_columns,
+    discard,
     plain_grades,
     plain_schema,
     prefetch,
@@ -455,13 +456,7 @@ def run_stream(
                     _pass_two(ipc_tmp, out_tmp, fmt_out, rank, pct, plan)
             os.replace(out_tmp, dst)
         except BaseException:
-            if isinstance(writer, BackgroundWriter):
-                writer.abort()
-            elif writer is not None:
-                with contextlib.suppress(Exception):
-                    writer.close()
-            with contextlib.suppress(OSError):
-                os.unlink(out_tmp)
+            discard(writer, out_tmp)
             raise
         finally:
             bar.close()
