@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from evalsys.engines import spill
 from evalsys.engines.spill import SpilledScores, score_moments
 from evalsys.engines.stream import score_file
-from evalsys.errors import DataError
+from evalsys.errors import DataError, ParameterError
 from evalsys.model.compiled import compile_tree
 from evalsys.model.io import load_tree
 from evalsys.model.sample import generate_sample
@@ -155,8 +155,44 @@ def test_threshold_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert spill.spill_min_rows() == spill.SPILL_MIN_ROWS
     monkeypatch.setenv("EVALSYS_SPILL_ROWS", "12")
     assert spill.spill_min_rows() == 12
-    monkeypatch.setenv("EVALSYS_SPILL_ROWS", "lots")
-    assert spill.spill_min_rows() == spill.SPILL_MIN_ROWS
+    for bad in ("lots", "0", "-5", "1e6"):
+        monkeypatch.setenv("EVALSYS_SPILL_ROWS", bad)
+        with pytest.raises(ParameterError, match=f"EVALSYS_SPILL_ROWS is '{bad}'"):
+            spill.spill_min_rows()
+
+
+def test_a_bad_spill_threshold_is_one_message_and_exit_code_1(tmp_path: Path) -> None:
+    """Through the CLI: one line on stderr, exit code 1, no traceback, no output."""
+    import os
+    import subprocess
+    import sys
+
+    src = tmp_path / "data.parquet"
+    write_table(table_from_columns(SAMPLE), src)
+    out = tmp_path / "out.parquet"
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evalsys",
+            "score",
+            "ecommerce_service",
+            str(src),
+            "-o",
+            str(out),
+            "--engine",
+            "stream",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EVALSYS_SPILL_ROWS": "lots"},
+        check=False,
+    )
+    assert res.returncode == 1, res.stderr
+    assert "EVALSYS_SPILL_ROWS is 'lots'" in res.stderr
+    assert "Traceback" not in res.stderr and res.stderr.strip().count("\n") == 0
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.parquet"]
 
 
 @pytest.mark.parametrize("missing", ["skip", "renormalize"])

@@ -54,11 +54,23 @@ SPILL_MIN_ROWS = 11_000_000
 
 
 def spill_min_rows() -> int:
-    """:data:`SPILL_MIN_ROWS`, or ``EVALSYS_SPILL_ROWS`` when set (a positive integer)."""
+    """:data:`SPILL_MIN_ROWS`, or ``EVALSYS_SPILL_ROWS`` when set.
+
+    Raises
+    ------
+    ParameterError
+        ``EVALSYS_SPILL_ROWS`` is set but not a positive whole number of rows.
+    """
     env = os.environ.get("EVALSYS_SPILL_ROWS", "").strip()
+    if not env:
+        return SPILL_MIN_ROWS
     if env.isdigit() and int(env) > 0:
         return int(env)
-    return SPILL_MIN_ROWS
+    from evalsys.errors import ParameterError
+
+    raise ParameterError(
+        f"EVALSYS_SPILL_ROWS is '{env}'; give a positive whole number of rows (or unset it)"
+    )
 
 
 #: Buckets of scores and of id hashes.

@@ -331,6 +331,10 @@ def run_stream(
         import pyarrow.ipc as ipc
 
         grade_ids = tuple(g.id for g in spec.grades)
+        # from SPILL_MIN_ROWS rows the per-entity state goes to bucket files (spill.py):
+        # from the start when the row count is known, else once the rows read reach it
+        # (read before any temporary file exists: a bad EVALSYS_SPILL_ROWS leaves none)
+        spill_rows = spill_min_rows() if direct else None
         # Parquet without contributions (direct): one encoding, ranks patched in afterwards
         # (evalsys.engines.late_columns); otherwise an Arrow IPC pass-one file
         fd, ipc_tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".pass1", dir=dst.parent)
@@ -339,9 +343,6 @@ def run_stream(
         os.close(fd)
         follow_umask(out_tmp)
         bar = ProgressBar(progress, total_rows, f"scoring {src.name}")
-        # from SPILL_MIN_ROWS rows the per-entity state goes to bucket files (spill.py):
-        # from the start when the row count is known, else once the rows read reach it
-        spill_rows = spill_min_rows() if direct else None
         spill = None
         try:
             if spill_rows is not None and total_rows is not None and total_rows >= spill_rows:
